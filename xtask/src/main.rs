@@ -1,0 +1,66 @@
+//! `cargo xtask`: the project's automation, one subcommand per job.
+//!
+//! `ci` runs every gate CI runs (format, lints, tests, docs, real clients); `bless` re-blesses the
+//! golden files; `replay` prints the translation of a recorded stream; `clients` drives the gateway
+//! with the official SDKs; `bench` measures throughput, latency and memory.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
+mod ci;
+mod clients;
+mod procs;
+mod replay;
+#[cfg(test)]
+mod tidy;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "codex-proxy project automation")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Everything CI checks: fmt, clippy, tests, docs, real SDK clients.
+    Ci {
+        /// Skip the real-client suite (needs PyPI on first run).
+        #[arg(long)]
+        no_clients: bool,
+    },
+    /// Re-bless golden files (UPDATE_EXPECT=1 on the golden suites).
+    Bless,
+    /// Print the translation of a recorded upstream stream.
+    Replay {
+        /// A recorded `.sse` file.
+        file: PathBuf,
+        /// Target dialect.
+        #[arg(long, default_value = "openai")]
+        to: String,
+    },
+    /// Drive the gateway with the official SDKs (Python venv under target/).
+    Clients,
+    /// Release-build benchmark of the gateway against the fake backend.
+    Bench(bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Ci { no_clients } => ci::run(!no_clients),
+        Cmd::Bless => ci::bless(),
+        Cmd::Replay { file, to } => replay::run(&file, &to),
+        Cmd::Clients => clients::run(),
+        Cmd::Bench(args) => bench::run(&args),
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub(crate) fn project_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest.to_path_buf())
+}
