@@ -1,0 +1,22 @@
+//! Black-box tests of codex-proxy-upstream against loopback servers (no internet).
+
+#[cfg(test)]
+mod errors;
+#[cfg(test)]
+mod headers;
+#[cfg(test)]
+mod http2;
+#[cfg(test)]
+mod hyper_server;
+#[cfg(test)]
+mod pooling;
+#[cfg(test)]
+mod ratelimit;
+#[cfg(test)]
+mod streaming;
+#[cfg(test)]
+mod support;
+#[cfg(test)]
+mod timeouts;
+#[cfg(test)]
+mod tls;
