@@ -1,0 +1,46 @@
+//! codex-proxy-testkit: a strict, deterministic fake of the ChatGPT Codex backend and of the
+//! OpenAI OAuth server, for tests, `xtask` and benchmarks.
+//!
+//! It serves the real paths (`/backend-api/codex/responses`, `/responses/compact`,
+//! `/codex/models`, `/wham/usage`, `/wham/accounts/check`, `/oauth/authorize`, `/oauth/token`)
+//! over loopback HTTP/1.1 and HTTP/2 (cleartext). It rejects what the real backend rejects
+//! (see [`validate`]'s field lists), answers with an *echo model* (`echo: <last user text>`,
+//! tool calls via `[[tool:NAME {args}]]`, `tool result: …` after tool output, a reasoning item
+//! when `reasoning.effort` is set), and injects faults by marker (`[[fault:429]]`, …) or per
+//! account (`POST /__mock/faults`). It does **not** speak WebSocket (an upgrade gets 426, which
+//! makes clients fall back to HTTPS), does not decode zstd request bodies (415), and must never
+//! be a dependency of non-test code.
+//!
+//! Start reading at [`MockServer`] (in-process use) and `src/main.rs` (the `codex-mock` binary);
+//! the request path is `router` → `responses` (auth, validation, admission) → `echo` (the
+//! answer as a plan) → `sse` (paced event rendering).
+
+mod auth;
+mod body;
+mod config;
+mod echo;
+mod endpoints;
+mod error;
+mod events;
+mod fault;
+mod json;
+mod jwt;
+mod oauth;
+mod plan;
+mod record;
+mod replay;
+mod responses;
+mod router;
+mod server;
+mod sse;
+mod state;
+pub mod validate;
+
+pub use auth::ACCOUNT_HEADER;
+pub use config::{DEFAULT_MODELS, MockConfig};
+pub use error::MockError;
+pub use fault::Fault;
+pub use jwt::{AUTH_CLAIM, CLIENT_ID, JwtClaims, PROFILE_CLAIM, mint_jwt, redact_secret};
+pub use record::{RecordedRequest, redact_authorization};
+pub use server::MockServer;
+pub use state::{AccountStats, MockStats};
