@@ -1,0 +1,305 @@
+//! [`Pool`]: the account set in memory, mirrored to redb on every mutation.
+
+mod acquire;
+mod report;
+mod upsert;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use crate::account::{Account, AccountId, AccountStatus, AccountSummary, unix_secs};
+use crate::error::PoolError;
+use crate::import::{self, ExportEntry, ExportFile, ImportReport};
+use crate::store::Store;
+use crate::strategy::Strategy;
+
+pub use acquire::{Lease, Refresher, TokenSet};
+pub use report::Outcome;
+
+/// Pool settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Refresh an access token this long before it expires (`auth.refresh_margin_seconds`).
+    pub refresh_margin: Duration,
+    /// Rate-limit lock length when upstream gives no reset time (`auth.rate_limit_backoff_seconds`).
+    pub rate_limit_backoff: Duration,
+    /// How the next account is chosen.
+    pub strategy: Strategy,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            refresh_margin: Duration::from_secs(300),
+            rate_limit_backoff: Duration::from_secs(60),
+            strategy: Strategy::default(),
+        }
+    }
+}
+
+/// The account pool. Cheap to clone (shared state inside); `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    cfg: PoolConfig,
+    state: Mutex<State>,
+    /// One async lock per account so concurrent acquires refresh a token only once.
+    refresh_locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Accounts in insertion order, plus the lease counter.
+#[derive(Debug, Default)]
+struct State {
+    accounts: Vec<Account>,
+    next_seq: u64,
+}
+
+impl State {
+    fn position(&self, id: &AccountId) -> Option<usize> {
+        self.accounts.iter().position(|a| &a.meta.id == id)
+    }
+}
+
+impl Pool {
+    /// Opens `<data_dir>/codex-proxy.redb` and `<data_dir>/codex-proxy.key`, creating both
+    /// (the key with mode 0600) on first use. A key that does not match the database is a
+    /// [`PoolError::WrongKey`].
+    pub fn open(data_dir: &Path, cfg: PoolConfig) -> Result<Pool, PoolError> {
+        let (store, accounts) = Store::open(data_dir)?;
+        Ok(Pool {
+            inner: Arc::new(Inner {
+                store,
+                cfg,
+                state: Mutex::new(State {
+                    accounts,
+                    next_seq: 1,
+                }),
+                refresh_locks: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// The configuration the pool was opened with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.inner.cfg
+    }
+
+    /// Adds an account from an access token and/or a refresh token (manual paste, OAuth
+    /// login). The same ChatGPT account and user added again updates the existing account.
+    /// An access token must decode, carry `chatgpt_account_id`, and be unexpired unless a
+    /// refresh token comes with it. A refresh-only account gets its access token on first
+    /// [`Pool::acquire`].
+    pub fn add_tokens(
+        &self,
+        access: Option<&str>,
+        refresh: Option<&str>,
+        label: Option<&str>,
+        now: SystemTime,
+    ) -> Result<AccountSummary, PoolError> {
+        let creds = import::Credentials {
+            access: access.and_then(import::strip_bearer),
+            refresh: refresh.and_then(import::strip_bearer),
+            label: label.map(import::truncate_label).filter(|l| !l.is_empty()),
+            ..Default::default()
+        };
+        let mut state = self.state();
+        let mut accounts = state.accounts.clone();
+        let (index, _) = upsert::upsert(&mut accounts, creds, now)?;
+        self.inner.store.write(&[&accounts[index]], &[], true)?;
+        let summary = accounts[index].summary();
+        state.accounts = accounts;
+        Ok(summary)
+    }
+
+    /// Imports an official `auth.json`, a reference export (full or minimal), a Sub2API
+    /// file, a JSON array of items, JSON lines or one token per line. All accepted items
+    /// are written in one transaction. Refresh-only items are not refreshed here.
+    pub fn import(&self, bytes: &[u8], now: SystemTime) -> Result<ImportReport, PoolError> {
+        let items = import::parse(bytes)?;
+        let mut report = ImportReport::default();
+        let mut state = self.state();
+        let mut accounts = state.accounts.clone();
+        let mut touched: Vec<usize> = Vec::new();
+        let mut batch_refresh: Vec<String> = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let creds = match item {
+                Ok(c) => c,
+                Err(reason) => {
+                    report.skipped.push((i, reason.to_owned()));
+                    continue;
+                }
+            };
+            if let (None, Some(rt)) = (&creds.access, &creds.refresh) {
+                if batch_refresh.contains(rt) {
+                    report
+                        .skipped
+                        .push((i, "duplicate refresh token in import batch".to_owned()));
+                    continue;
+                }
+                batch_refresh.push(rt.clone());
+            }
+            match upsert::upsert(&mut accounts, creds, now) {
+                Ok((index, created)) => {
+                    if created {
+                        report.added += 1;
+                    } else {
+                        report.updated += 1;
+                    }
+                    if !touched.contains(&index) {
+                        touched.push(index);
+                    }
+                }
+                Err(err) => report.skipped.push((i, err.to_string())),
+            }
+        }
+        if !touched.is_empty() {
+            let rows: Vec<&Account> = touched.iter().map(|&i| &accounts[i]).collect();
+            self.inner.store.write(&rows, &[], true)?;
+            state.accounts = accounts;
+        }
+        Ok(report)
+    }
+
+    /// Exports every account. `minimal` keeps only `refreshToken` and `label` of accounts
+    /// that have a refresh token; otherwise all fields including tokens.
+    /// The result contains secrets: never log it.
+    pub fn export(&self, minimal: bool) -> ExportFile {
+        let state = self.state();
+        let accounts = state
+            .accounts
+            .iter()
+            .filter(|a| !minimal || a.secrets.refresh_token.is_some())
+            .map(|a| {
+                if minimal {
+                    return ExportEntry {
+                        refresh_token: a.secrets.refresh_token.clone(),
+                        label: a.meta.label.clone(),
+                        ..Default::default()
+                    };
+                }
+                let m = &a.meta;
+                ExportEntry {
+                    id: Some(m.id.to_string()),
+                    token: a.secrets.access_token.clone(),
+                    refresh_token: a.secrets.refresh_token.clone(),
+                    id_token: a.secrets.id_token.clone(),
+                    label: m.label.clone(),
+                    email: m.email.clone(),
+                    account_id: m.chatgpt_account_id.clone(),
+                    user_id: m.user_id.clone(),
+                    plan_type: m.plan.clone(),
+                    status: Some(status_name(m.status).to_owned()),
+                    installation_id: Some(m.installation_id.clone()),
+                    added_at: Some(crate::time::rfc3339(m.added_at)),
+                }
+            })
+            .collect();
+        ExportFile { accounts }
+    }
+
+    /// Every account, in insertion order, without secrets.
+    pub fn list(&self) -> Result<Vec<AccountSummary>, PoolError> {
+        Ok(self.state().accounts.iter().map(Account::summary).collect())
+    }
+
+    /// One account's summary.
+    pub fn get(&self, id: &AccountId) -> Option<AccountSummary> {
+        let state = self.state();
+        state.position(id).map(|i| state.accounts[i].summary())
+    }
+
+    /// Deletes an account.
+    pub fn remove(&self, id: &AccountId) -> Result<(), PoolError> {
+        let mut state = self.state();
+        let index = state.position(id).ok_or(PoolError::NotFound)?;
+        self.inner.store.write(&[], &[id], true)?;
+        state.accounts.remove(index);
+        self.inner
+            .refresh_locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+        Ok(())
+    }
+
+    /// Enables (`true`: status `active`, clearing expired/banned/rate-limited marks) or
+    /// disables an account.
+    pub fn set_enabled(&self, id: &AccountId, enabled: bool) -> Result<AccountSummary, PoolError> {
+        self.mutate(id, true, |a| {
+            a.meta.status = if enabled {
+                AccountStatus::Active
+            } else {
+                AccountStatus::Disabled
+            };
+            a.meta.status_reason = None;
+            a.meta.rate_limited_until = None;
+        })
+    }
+
+    /// Sets or clears an account's label (at most 64 characters).
+    pub fn set_label(
+        &self,
+        id: &AccountId,
+        label: Option<&str>,
+    ) -> Result<AccountSummary, PoolError> {
+        let label = label.map(import::truncate_label).filter(|l| !l.is_empty());
+        self.mutate(id, true, |a| a.meta.label = label)
+    }
+
+    /// Applies `f` to a copy of one account, writes it (one transaction), then swaps it in.
+    fn mutate(
+        &self,
+        id: &AccountId,
+        durable: bool,
+        f: impl FnOnce(&mut Account),
+    ) -> Result<AccountSummary, PoolError> {
+        let mut state = self.state();
+        let index = state.position(id).ok_or(PoolError::NotFound)?;
+        let mut account = state.accounts[index].clone();
+        f(&mut account);
+        self.inner.store.write(&[&account], &[], durable)?;
+        let summary = account.summary();
+        state.accounts[index] = account;
+        Ok(summary)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-applied mutation: every
+        // mutation builds a copy and swaps it in after the write succeeds.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn refresh_lock(&self, id: &AccountId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .refresh_locks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        locks.entry(id.clone()).or_default().clone()
+    }
+}
+
+fn status_name(status: AccountStatus) -> &'static str {
+    match status {
+        AccountStatus::Active => "active",
+        AccountStatus::Expired => "expired",
+        AccountStatus::Banned => "banned",
+        AccountStatus::Disabled => "disabled",
+        AccountStatus::RateLimited => "rate_limited",
+    }
+}
+
+/// Seconds since the epoch of `now + d`.
+fn secs_after(now: SystemTime, d: Duration) -> u64 {
+    unix_secs(now + d)
+}
