@@ -21,6 +21,8 @@ pub(crate) struct Turn<'a> {
     pub reasoning: bool,
     pub include_encrypted: bool,
     pub prompt_cache_key: Option<&'a str>,
+    /// `text.format` of the request (structured output), if any.
+    pub format: Option<&'a Value>,
 }
 
 impl<'a> Turn<'a> {
@@ -75,6 +77,7 @@ impl<'a> Turn<'a> {
             reasoning,
             include_encrypted,
             prompt_cache_key: v.get("prompt_cache_key").and_then(Value::as_str),
+            format: v.get("text").and_then(|t| t.get("format")),
         }
     }
 
@@ -124,7 +127,10 @@ impl<'a> Turn<'a> {
         if calls.is_empty() {
             let text = match &self.tool_output {
                 Some(out) => format!("tool result: {out}"),
-                None => format!("echo: {}", self.user_text),
+                None => self
+                    .format
+                    .and_then(|f| crate::structured::answer(f, &self.user_text))
+                    .unwrap_or_else(|| format!("echo: {}", self.user_text)),
             };
             items.push(Item::Message {
                 id: format!("msg_mock{n:016x}"),

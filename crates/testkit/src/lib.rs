@@ -34,6 +34,7 @@ mod router;
 mod server;
 mod sse;
 mod state;
+mod structured;
 pub mod validate;
 
 pub use auth::ACCOUNT_HEADER;

@@ -254,10 +254,9 @@ async fn authentication_and_account_header() {
 async fn the_official_client_body_is_accepted() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/official-client/codex-cli-0.169.0/request-body-responses-post-http1-followup.json"
+        "/../../fixtures/official-client/request-body-responses-post-http1-followup.json"
     );
-    let raw = std::fs::read(path)
-        .expect("official client capture (shared/fixtures) next to the checkout");
+    let raw = std::fs::read(path).expect("official client capture in fixtures/official-client");
     let b: Value = serde_json::from_slice(&raw).unwrap();
     let server = server().await;
     let r = responses(&server, &account("acct-official"), &b).await;
