@@ -10,7 +10,10 @@
 //! Start reading at [`sse`] (framing rules), then [`responses::ResponsesEvent`] (what upstream
 //! streams) and [`responses::ResponsesRequest`] (what we send). Errors live in [`error`].
 
+pub mod anthropic;
 pub mod error;
+pub mod gemini;
+pub mod ollama;
 pub mod openai;
 pub mod responses;
 pub mod sse;

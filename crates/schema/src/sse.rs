@@ -27,6 +27,9 @@ pub use ndjson::NdjsonDecoder;
 /// Default upper bound of one pending event: 64 MiB (sized for 4K base64 images).
 pub const DEFAULT_MAX_EVENT_LEN: usize = 64 * 1024 * 1024;
 
+/// Buffers larger than this are shrunk back once the event that grew them is done.
+const RETAINED_CAPACITY: usize = 1024 * 1024;
+
 /// One decoded SSE event, borrowing from the decoder until the next call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SseFrame<'a> {
@@ -119,6 +122,9 @@ impl SseDecoder {
             self.buf.drain(..self.pos);
             self.scanned -= self.pos;
             self.pos = 0;
+            if self.buf.capacity() > RETAINED_CAPACITY && self.buf.len() < RETAINED_CAPACITY / 2 {
+                self.buf.shrink_to(RETAINED_CAPACITY / 2);
+            }
         }
         self.buf.extend_from_slice(chunk);
     }
@@ -184,6 +190,10 @@ impl SseDecoder {
         if self.handed_out {
             self.handed_out = false;
             self.clear_block();
+            // Keep buffers warm, but do not pin the memory of one huge event (4K images).
+            if self.data.capacity() > RETAINED_CAPACITY {
+                self.data.shrink_to(RETAINED_CAPACITY);
+            }
         }
         loop {
             if self.skip_lf && self.pos < self.buf.len() {

@@ -457,3 +457,14 @@ fn content_parts() {
         json!({"type": "input_image", "image_url": "u"})
     );
 }
+
+#[test]
+fn unknown_fields_keep_exact_float_values() {
+    // Found by fuzzing: without serde_json's `float_roundtrip` this number moved by one ulp.
+    let text = r#"{"model":"m","input":[{"type":"message","role":"user","content":"x","meta":{"t":1795505604.6388666}}],"x":0.1}"#;
+    let request: ResponsesRequest = serde_json::from_str(text).expect("parses");
+    let out = serde_json::to_string(&request).expect("serializes");
+    assert!(out.contains("1795505604.6388667"), "{out}");
+    let again: ResponsesRequest = serde_json::from_str(&out).expect("parses");
+    assert_eq!(again, request);
+}

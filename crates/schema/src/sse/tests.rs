@@ -355,3 +355,18 @@ fn ndjson_limits_and_utf8() {
     dec.push(b"\xff\n");
     assert!(dec.next_line().expect_err("utf8").is_invalid_utf8());
 }
+
+#[test]
+fn huge_event_memory_is_released_afterwards() {
+    let mut dec = SseDecoder::new();
+    let big = format!("data: {}\n\n", "x".repeat(3 * 1024 * 1024));
+    dec.push(big.as_bytes());
+    assert_eq!(
+        dec.next_frame().expect("ok").map(|f| f.data.len()),
+        Some(3 * 1024 * 1024)
+    );
+    dec.push(b"data: small\n\n");
+    assert_eq!(dec.next_frame().expect("ok").map(|f| f.data.len()), Some(5));
+    assert!(dec.data.capacity() <= RETAINED_CAPACITY);
+    assert!(dec.buf.capacity() <= RETAINED_CAPACITY);
+}

@@ -1,0 +1,108 @@
+//! `codex-proxy`: the command line of the gateway. Parses flags, loads the layered config,
+//! sets up logging, and runs the server or one of the account/key/config commands. The only
+//! place that reads env vars, arguments and exits the process.
+
+mod commands;
+mod load;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A local gateway exposing a ChatGPT account's Codex models through the APIs AI clients speak.
+#[derive(Debug, Parser)]
+#[command(name = "codex-proxy", version, about)]
+struct Cli {
+    /// Bind address (overrides `server.host`).
+    #[arg(long, global = true)]
+    host: Option<String>,
+    /// Bind port (overrides `server.port`).
+    #[arg(long, global = true)]
+    port: Option<u16>,
+    /// Directory holding accounts, keys and `local.yaml`.
+    #[arg(long, global = true, default_value = "./data")]
+    data_dir: PathBuf,
+    /// Extra YAML config layer, applied over `<data-dir>/local.yaml`.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Manage accounts.
+    Accounts {
+        #[command(subcommand)]
+        action: AccountsAction,
+    },
+    /// Print the proxy API key and where it is stored.
+    Keys,
+    /// Load and validate the config, print the effective config with secrets masked.
+    CheckConfig,
+    /// Log in with OpenAI OAuth (not implemented yet).
+    Login,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsAction {
+    /// List accounts (no secrets).
+    List,
+    /// Import accounts from a file (official `auth.json`, export files, token lists).
+    Import {
+        /// The file to import.
+        file: PathBuf,
+    },
+    /// Export accounts as JSON (contains tokens).
+    Export {
+        /// Only refresh tokens and labels.
+        #[arg(long)]
+        minimal: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        None | Some(Command::Serve) => commands::serve(&cli),
+        Some(Command::Accounts {
+            action: AccountsAction::List,
+        }) => commands::accounts_list(&cli),
+        Some(Command::Accounts {
+            action: AccountsAction::Import { ref file },
+        }) => commands::accounts_import(&cli, file),
+        Some(Command::Accounts {
+            action: AccountsAction::Export { minimal },
+        }) => commands::accounts_export(&cli, minimal),
+        Some(Command::Keys) => commands::keys(&cli),
+        Some(Command::CheckConfig) => commands::check_config(&cli),
+        Some(Command::Login) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "not implemented yet: import an auth.json with `codex-proxy accounts import ~/.codex/auth.json`"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,103 @@
+//! Shared per-process state handed to every request: config, account pool, upstream client,
+//! model catalog, the OAuth refresher, and the cached translator options.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use codex_proxy_pool::Pool;
+use codex_proxy_translate::{ModelCatalog, RequestOptions, SystemPromptStrategy};
+use codex_proxy_upstream::{Upstream, UpstreamConfig};
+
+use crate::catalog::Catalog;
+use crate::config::GatewayConfig;
+use crate::refresher::OAuthRefresher;
+use crate::server::StartError;
+
+/// Everything a request handler needs.
+pub(crate) struct AppState {
+    pub config: GatewayConfig,
+    pub pool: Pool,
+    pub upstream: Upstream,
+    pub catalog: Catalog,
+    pub refresher: OAuthRefresher,
+    /// Translator options, rebuilt when the catalog changes (keyed by the catalog generation).
+    options: RwLock<(u64, Arc<RequestOptions>)>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(config: GatewayConfig, data_dir: &Path) -> Result<Self, StartError> {
+        let pool = crate::pool_glue::open(&config, data_dir).map_err(StartError::Pool)?;
+        let mut up = UpstreamConfig::new(config.api.base_url.clone());
+        up.connect_timeout = config.api.connect_timeout;
+        up.first_byte_timeout = config.api.first_byte_timeout;
+        up.idle_timeout = config.api.idle_timeout;
+        up.compress_requests = config.api.compress_requests;
+        up.proxy_url = config.api.proxy_url.clone();
+        let upstream = Upstream::new(up).map_err(StartError::Upstream)?;
+        let catalog = Catalog::new(&config.model, config.api.models_cache_ttl);
+        let refresher = OAuthRefresher::new(upstream.clone(), &config.auth);
+        let options = (
+            catalog.generation(),
+            Arc::new(build_options(&config, &catalog)),
+        );
+        Ok(Self {
+            config,
+            pool,
+            upstream,
+            catalog,
+            refresher,
+            options: RwLock::new(options),
+        })
+    }
+
+    /// Translator options for the current catalog.
+    pub fn request_options(&self) -> Arc<RequestOptions> {
+        let generation = self.catalog.generation();
+        {
+            let cached = self
+                .options
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cached.0 == generation {
+                return cached.1.clone();
+            }
+        }
+        let fresh = Arc::new(build_options(&self.config, &self.catalog));
+        let mut cached = self
+            .options
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cached = (generation, fresh.clone());
+        fresh
+    }
+}
+
+fn build_options(config: &GatewayConfig, catalog: &Catalog) -> RequestOptions {
+    let m = &config.model;
+    RequestOptions {
+        catalog: ModelCatalog {
+            models: catalog.models().into_iter().map(|m| m.id).collect(),
+            aliases: m
+                .aliases
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            default_model: m.default.clone(),
+        },
+        default_reasoning_effort: m.default_reasoning_effort.clone(),
+        default_service_tier: m.default_service_tier.clone(),
+        system_prompt_strategy: SystemPromptStrategy::parse(&m.system_prompt_strategy)
+            .unwrap_or_default(),
+        instructions_prefix: None,
+        default_tools: m.default_tools.clone(),
+        cursor_mode: false,
+    }
+}
