@@ -1,6 +1,7 @@
-//! [`ChatBody`]: the streamed response body. It polls the upstream body directly (no task per
-//! request), decodes SSE incrementally, feeds [`ChatStream`], and yields each produced batch of
-//! chunks at once. While the upstream is idle it yields `: ping` comments. Dropping it (client
+//! [`TranslatedBody`]: the streamed response body of every dialect. It polls the upstream body
+//! directly (no task per request), decodes SSE incrementally, feeds a [`StreamTranslate`], and
+//! yields each produced batch of bytes at once. While the upstream is idle it yields the
+//! dialect's heartbeat. Dropping it (client
 //! disconnect) drops the upstream response, which cancels the upstream request.
 
 use std::convert::Infallible;
@@ -12,19 +13,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use codex_proxy_pool::Lease;
 use codex_proxy_schema::sse::SseDecoder;
-use codex_proxy_translate::openai_chat::ChatStream;
 use codex_proxy_upstream::{StreamingResponse, UpstreamError};
 use futures_util::Stream;
 use http_body::Frame;
 use tokio::time::{Instant, Sleep};
 
+use crate::dialect::StreamTranslate;
 use crate::events::{self, Next, Tap};
 use crate::state::AppState;
 
 type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, UpstreamError>> + Send>>;
-
-/// The heartbeat comment.
-const PING: &[u8] = b": ping\n\n";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -37,11 +35,11 @@ enum Phase {
     Done,
 }
 
-/// A streamed `chat.completion.chunk` body.
-pub(crate) struct ChatBody {
+/// A streamed, translated response body.
+pub(crate) struct TranslatedBody<T> {
     upstream: Chunks,
     decoder: SseDecoder,
-    chat: ChatStream,
+    chat: T,
     tap: Tap,
     out: Vec<u8>,
     heartbeat: Pin<Box<Sleep>>,
@@ -50,12 +48,12 @@ pub(crate) struct ChatBody {
     report: Option<(Arc<AppState>, Lease)>,
 }
 
-impl ChatBody {
+impl<T: StreamTranslate> TranslatedBody<T> {
     /// A body translating `response` with `chat`, pinging every `interval` of silence. Usage is
     /// reported against `lease` when the response completes.
     pub fn new(
         response: StreamingResponse,
-        chat: ChatStream,
+        chat: T,
         interval: Duration,
         state: Arc<AppState>,
         lease: Lease,
@@ -116,7 +114,7 @@ impl ChatBody {
     }
 }
 
-impl http_body::Body for ChatBody {
+impl<T: StreamTranslate> http_body::Body for TranslatedBody<T> {
     type Data = Bytes;
     type Error = Infallible;
 
@@ -167,7 +165,9 @@ impl http_body::Body for ChatBody {
                         this.heartbeat
                             .as_mut()
                             .reset(Instant::now() + this.interval);
-                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(PING)))));
+                        return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+                            this.chat.heartbeat(),
+                        )))));
                     }
                     return Poll::Pending;
                 }
