@@ -48,7 +48,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let dur = Duration::from_secs(secs);
     let root = project_root();
     crate::ci::cargo(
-        &["build", "--release", "--locked", "--bin", "codex-proxy", "--bin", "codex-mock"],
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "codex-proxy-server",
+            "-p",
+            "codex-proxy-testkit",
+            "--bins",
+        ],
         &[],
     )?;
     let bin = root.join("target/release");

@@ -21,7 +21,7 @@ const TEST_KEY: &str = "cpk-xtask-clients";
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = project_root();
-    crate::ci::cargo(&["build", "--locked", "--bin", "codex-proxy", "--bin", "codex-mock"], &[])?;
+    crate::ci::cargo(&["build", "--locked", "-p", "codex-proxy-server", "-p", "codex-proxy-testkit", "--bins"], &[])?;
     let python = ensure_venv(&root)?;
     let stack = Stack::start(&root.join("target/debug"), &root.join("target/xtask-clients"))?;
 

@@ -67,6 +67,26 @@ pub enum AccountStatus {
     Disabled,
     /// Active, but rate limited until `rate_limited_until`.
     RateLimited,
+    /// Upstream said the quota is exhausted (402): skipped until `rate_limited_until`, or
+    /// until new tokens or a re-enable when no reset time is known.
+    QuotaExhausted,
+    /// A token refresh is in flight (shown in summaries only; never stored).
+    Refreshing,
+}
+
+impl AccountStatus {
+    /// The snake_case name (`active`, `rate_limited`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Expired => "expired",
+            AccountStatus::Banned => "banned",
+            AccountStatus::Disabled => "disabled",
+            AccountStatus::RateLimited => "rate_limited",
+            AccountStatus::QuotaExhausted => "quota_exhausted",
+            AccountStatus::Refreshing => "refreshing",
+        }
+    }
 }
 
 /// Usage counters kept per account.
@@ -130,6 +150,9 @@ pub struct AccountSummary {
 /// The secret part of an account; sealed on disk. `Debug` redacts.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Secrets {
+    /// Stored cookies (only `cf_clearance`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) cookies: Vec<StoredCookie>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) access_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,8 +168,18 @@ impl fmt::Debug for Secrets {
             .field("access_token", &mark(&self.access_token))
             .field("refresh_token", &mark(&self.refresh_token))
             .field("id_token", &mark(&self.id_token))
+            .field("cookies", &self.cookies.len())
             .finish()
     }
+}
+
+/// A stored cookie (name, value, expiry in Unix seconds).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredCookie {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    #[serde(default)]
+    pub(crate) expires: Option<u64>,
 }
 
 /// One account as kept in memory (the stored record plus its decrypted secrets).
@@ -156,10 +189,31 @@ pub(crate) struct Account {
     pub(crate) secrets: Secrets,
     /// In-memory lease order for least-recently-used selection (not persisted).
     pub(crate) lease_seq: u64,
+    /// In-memory state that does not survive a restart.
+    pub(crate) rt: Runtime,
+}
+
+/// Per-account state kept in memory only.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Runtime {
+    /// A refresh is in flight.
+    pub(crate) refreshing: bool,
+    /// Skip the account until then (Cloudflare ladder, overload backoff).
+    pub(crate) cooldown_until: Option<SystemTime>,
+    /// Cloudflare challenges in the current streak.
+    pub(crate) cf_strikes: u32,
+    /// When the last Cloudflare challenge was seen.
+    pub(crate) cf_last: Option<SystemTime>,
+    /// Consecutive transient refresh failures.
+    pub(crate) refresh_failures: u32,
+    /// Do not try the scheduled refresh before then (backoff after a transient failure).
+    pub(crate) refresh_retry_at: Option<SystemTime>,
+    /// When tokens were last obtained from the token endpoint (refresh or login).
+    pub(crate) token_exchanged_at: Option<SystemTime>,
 }
 
 /// The non-secret fields of a stored account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct AccountMeta {
     pub(crate) id: AccountId,
     pub(crate) installation_id: String,
@@ -187,6 +241,12 @@ pub(crate) struct AccountMeta {
     pub(crate) order: u64,
     #[serde(default)]
     pub(crate) usage: Usage,
+    /// Last known quota windows.
+    #[serde(default)]
+    pub(crate) quota: Option<crate::quota::QuotaSnapshot>,
+    /// Models the backend lists for this account (`None` = not fetched yet).
+    #[serde(default)]
+    pub(crate) models: Option<Vec<String>>,
 }
 
 impl Account {
@@ -199,7 +259,11 @@ impl Account {
             plan: m.plan.clone(),
             chatgpt_account_id: m.chatgpt_account_id.clone(),
             user_id: m.user_id.clone(),
-            status: m.status,
+            status: if self.rt.refreshing && m.status == AccountStatus::Active {
+                AccountStatus::Refreshing
+            } else {
+                m.status
+            },
             status_reason: m.status_reason.clone(),
             expires_at: m.expires_at,
             rate_limited_until: m.rate_limited_until,

@@ -1,7 +1,12 @@
-//! Error types of the pool: [`PoolError`], [`TokenError`] and [`RefreshError`].
+//! Error types of the pool: [`PoolError`], [`TokenError`], [`RefreshError`], [`KeyError`],
+//! and (in `login.rs`) [`LoginError`] and [`TransportError`].
+
+mod login;
 
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+pub use login::{LoginError, TransportError};
 
 /// Why a token (access JWT or pasted credential) was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,16 +85,37 @@ pub enum PoolError {
     #[error("no account configured: run `codex-proxy login` or import an account")]
     NoAccount,
     /// Accounts exist but none can serve a request right now.
-    #[error("all {total} accounts are unavailable (expired, banned, disabled or rate limited)")]
+    #[error(
+        "all {total} accounts are unavailable (expired, banned, disabled, rate limited or out of quota)"
+    )]
     AllUnavailable {
         /// How many accounts exist.
         total: usize,
-        /// The earliest time a rate-limited account becomes usable again, if any.
+        /// The earliest time a temporarily blocked account (rate limit, quota, cooldown)
+        /// becomes usable again, if any.
         soonest_reset: Option<SystemTime>,
     },
-    /// No account has this id.
+    /// No account (or client key) has this id.
     #[error("account not found")]
     NotFound,
+    /// Every eligible account stayed at its concurrency limit for the whole wait.
+    #[error("all eligible accounts are busy (waited {}s for a free slot)", waited.as_secs())]
+    Busy {
+        /// How long the acquire waited.
+        waited: Duration,
+    },
+    /// No account's plan serves the requested model (plan routing).
+    #[error("no account's plan serves model {model}")]
+    ModelUnsupported {
+        /// The requested model.
+        model: String,
+    },
+    /// A batch status change asked for a status users cannot set.
+    #[error("status can only be set to active or disabled")]
+    InvalidStatus,
+    /// A `/wham/usage` body without a `rate_limit` object.
+    #[error("usage response has no rate_limit object")]
+    InvalidUsage,
 }
 
 impl PoolError {
@@ -103,7 +129,7 @@ impl PoolError {
         matches!(self, PoolError::AllUnavailable { .. })
     }
 
-    /// When the first rate-limited account becomes usable again, if known.
+    /// When the first blocked account becomes usable again, if known.
     pub fn soonest_reset(&self) -> Option<SystemTime> {
         match self {
             PoolError::AllUnavailable { soonest_reset, .. } => *soonest_reset,
@@ -111,12 +137,34 @@ impl PoolError {
         }
     }
 
-    /// The caller sent bad input (token, import payload, unknown id): a 4xx, not our fault.
+    /// The caller sent bad input (token, import payload, unknown id, status): a 4xx, not
+    /// our fault.
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            PoolError::InvalidToken(_) | PoolError::InvalidImport(_) | PoolError::NotFound
+            PoolError::InvalidToken(_)
+                | PoolError::InvalidImport(_)
+                | PoolError::NotFound
+                | PoolError::InvalidStatus
         )
+    }
+
+    /// Every eligible account was at its concurrency limit for the whole wait (answer 429
+    /// or 503; retrying soon may work).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, PoolError::Busy { .. })
+    }
+
+    /// No account's plan serves the requested model.
+    pub fn is_model_unsupported(&self) -> bool {
+        matches!(self, PoolError::ModelUnsupported { .. })
+    }
+
+    /// How long a client should wait before retrying (`retry-after`), for
+    /// [`PoolError::AllUnavailable`] with a known reset.
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        self.soonest_reset()
+            .map(|t| t.duration_since(now).unwrap_or(Duration::ZERO))
     }
 
     /// The data directory or database is broken (I/O, storage, key or corrupt record).
@@ -151,6 +199,10 @@ impl PoolError {
             PoolError::NoAccount => "no_account",
             PoolError::AllUnavailable { .. } => "all_unavailable",
             PoolError::NotFound => "not_found",
+            PoolError::Busy { .. } => "busy",
+            PoolError::ModelUnsupported { .. } => "model_unsupported",
+            PoolError::InvalidStatus => "invalid_status",
+            PoolError::InvalidUsage => "invalid_usage",
         }
     }
 }
@@ -234,5 +286,50 @@ impl RefreshError {
                 ..
             }
         )
+    }
+}
+
+/// Why a client key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// No key has this value.
+    #[error("invalid api key")]
+    Unknown,
+    /// The key was revoked.
+    #[error("api key has been revoked")]
+    Revoked,
+    /// The key's expiry has passed.
+    #[error("api key has expired")]
+    Expired,
+    /// The key's token budget is used up.
+    #[error("api key token budget exhausted")]
+    BudgetExhausted,
+    /// The key may not use this model.
+    #[error("model {model} is not allowed for this api key")]
+    ModelNotAllowed {
+        /// The requested model.
+        model: String,
+    },
+}
+
+impl KeyError {
+    /// The HTTP status to answer with: 401 unknown/revoked/expired, 403 model, 429 budget.
+    pub fn status(&self) -> u16 {
+        match self {
+            KeyError::Unknown | KeyError::Revoked | KeyError::Expired => 401,
+            KeyError::ModelNotAllowed { .. } => 403,
+            KeyError::BudgetExhausted => 429,
+        }
+    }
+
+    /// A short, stable label (also usable as the error `code`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            KeyError::Unknown => "key_not_found",
+            KeyError::Revoked => "key_revoked",
+            KeyError::Expired => "key_expired",
+            KeyError::BudgetExhausted => "insufficient_quota",
+            KeyError::ModelNotAllowed { .. } => "model_not_allowed",
+        }
     }
 }

@@ -1,7 +1,14 @@
 //! [`Pool`]: the account set in memory, mirrored to redb on every mutation.
 
 mod acquire;
+mod batch;
+mod eligible;
+mod keys;
+mod lease;
+mod quota;
+mod refresh;
 mod report;
+mod schedule;
 mod upsert;
 
 use std::collections::HashMap;
@@ -10,23 +17,48 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use crate::account::{Account, AccountId, AccountStatus, AccountSummary, unix_secs};
+use crate::affinity::Affinity;
 use crate::error::PoolError;
 use crate::import::{self, ExportEntry, ExportFile, ImportReport};
+use crate::keys::KeyRecord;
+use crate::quota::WarningThresholds;
+use crate::slots::Slots;
 use crate::store::Store;
 use crate::strategy::Strategy;
 
-pub use acquire::{Lease, Refresher, TokenSet};
+pub use acquire::AcquireRequest;
+pub use lease::Lease;
+pub use refresh::{Refresher, TokenSet};
 pub use report::Outcome;
+pub use schedule::RefreshReport;
 
 /// Pool settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
-    /// Refresh an access token this long before it expires (`auth.refresh_margin_seconds`).
+    /// Refresh an access token this long before it expires (`auth.refresh_margin_seconds`);
+    /// the scheduler jitters it by ±15 % per account.
     pub refresh_margin: Duration,
     /// Rate-limit lock length when upstream gives no reset time (`auth.rate_limit_backoff_seconds`).
     pub rate_limit_backoff: Duration,
-    /// How the next account is chosen.
+    /// How the next account is chosen (initial value; see [`Pool::set_strategy`]).
     pub strategy: Strategy,
+    /// Requests in flight per account (`auth.max_concurrent_per_account`); 0 = unlimited.
+    pub max_concurrent_per_account: usize,
+    /// How long [`Pool::acquire`] waits for a free slot when every eligible account is busy.
+    pub acquire_wait: Duration,
+    /// Token refreshes in flight at once (`auth.refresh_concurrency`).
+    pub refresh_concurrency: usize,
+    /// Skip accounts whose quota window is used up until it resets (`quota.skip_exhausted`).
+    pub skip_exhausted: bool,
+    /// Quota warning thresholds (`quota.warning_thresholds`).
+    pub warning_thresholds: WarningThresholds,
+    /// How long a session keeps its account after its last request.
+    pub affinity_ttl: Duration,
+    /// How many sessions are remembered (least recently used forgotten first).
+    pub affinity_capacity: usize,
+    /// No active usage (`/wham/usage`) call this soon after a token exchange
+    /// (see [`Pool::usage_fetch_allowed`]).
+    pub usage_quiet_period: Duration,
 }
 
 impl Default for PoolConfig {
@@ -35,6 +67,14 @@ impl Default for PoolConfig {
             refresh_margin: Duration::from_secs(300),
             rate_limit_backoff: Duration::from_secs(60),
             strategy: Strategy::default(),
+            max_concurrent_per_account: 3,
+            acquire_wait: Duration::from_secs(30),
+            refresh_concurrency: 2,
+            skip_exhausted: true,
+            warning_thresholds: WarningThresholds::default(),
+            affinity_ttl: Duration::from_secs(4 * 3600),
+            affinity_capacity: 10_000,
+            usage_quiet_period: Duration::from_secs(600),
         }
     }
 }
@@ -52,13 +92,25 @@ struct Inner {
     state: Mutex<State>,
     /// One async lock per account so concurrent acquires refresh a token only once.
     refresh_locks: Mutex<HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bounds refreshes in flight (`refresh_concurrency`).
+    refresh_permits: tokio::sync::Semaphore,
+    /// Requests in flight per account.
+    slots: Arc<Slots>,
+    /// Client keys (mirrored to the `client_keys` table).
+    keys: Mutex<Vec<KeyRecord>>,
+    /// Woken when tokens or accounts change, so the refresh task can re-plan.
+    schedule_changed: tokio::sync::Notify,
 }
 
-/// Accounts in insertion order, plus the lease counter.
-#[derive(Debug, Default)]
+/// Accounts in insertion order, plus selection state.
+#[derive(Debug)]
 struct State {
     accounts: Vec<Account>,
     next_seq: u64,
+    /// Round-robin counter.
+    counter: u64,
+    strategy: Strategy,
+    affinity: Affinity,
 }
 
 impl State {
@@ -73,22 +125,79 @@ impl Pool {
     /// [`PoolError::WrongKey`].
     pub fn open(data_dir: &Path, cfg: PoolConfig) -> Result<Pool, PoolError> {
         let (store, accounts) = Store::open(data_dir)?;
+        let keys = store.load_keys()?;
         Ok(Pool {
             inner: Arc::new(Inner {
-                store,
-                cfg,
                 state: Mutex::new(State {
                     accounts,
                     next_seq: 1,
+                    counter: 0,
+                    strategy: cfg.strategy,
+                    affinity: Affinity::new(cfg.affinity_capacity, cfg.affinity_ttl),
                 }),
                 refresh_locks: Mutex::new(HashMap::new()),
+                refresh_permits: tokio::sync::Semaphore::new(cfg.refresh_concurrency.max(1)),
+                slots: Arc::new(Slots::new(cfg.max_concurrent_per_account)),
+                keys: Mutex::new(keys),
+                schedule_changed: tokio::sync::Notify::new(),
+                store,
+                cfg,
             }),
         })
     }
 
-    /// The configuration the pool was opened with.
+    /// The configuration the pool was opened with (the live strategy is [`Pool::strategy`]).
     pub fn config(&self) -> &PoolConfig {
         &self.inner.cfg
+    }
+
+    /// Changes the rotation strategy at once, for every later acquire.
+    pub fn set_strategy(&self, strategy: Strategy) {
+        self.state().strategy = strategy;
+    }
+
+    /// The rotation strategy in use.
+    pub fn strategy(&self) -> Strategy {
+        self.state().strategy
+    }
+
+    /// Completes once tokens or accounts changed since the call started waiting (an account
+    /// added, refreshed, removed): the refresh task waits on this alongside its timer so it
+    /// re-plans with [`Pool::next_refresh_due`].
+    pub async fn schedule_changed(&self) {
+        self.inner.schedule_changed.notified().await;
+    }
+
+    /// Stores the tokens of a finished OAuth login (browser or device flow) as an account,
+    /// deduplicated by identity like [`Pool::add_tokens`] (same ChatGPT account and user →
+    /// the existing account is updated; team members stay separate). Deliberately makes no
+    /// usage or warm-up call: see [`Pool::usage_fetch_allowed`].
+    pub fn complete_login(
+        &self,
+        tokens: TokenSet,
+        label: Option<&str>,
+        now: SystemTime,
+    ) -> Result<AccountSummary, PoolError> {
+        let creds = import::Credentials {
+            access: import::strip_bearer(&tokens.access_token),
+            refresh: tokens
+                .refresh_token
+                .as_deref()
+                .and_then(import::strip_bearer),
+            id_token: tokens.id_token.clone(),
+            label: label.map(import::truncate_label).filter(|l| !l.is_empty()),
+            ..Default::default()
+        };
+        let mut state = self.state();
+        let mut accounts = state.accounts.clone();
+        let (index, _) = upsert::upsert(&mut accounts, creds, now)?;
+        accounts[index].rt.token_exchanged_at = Some(now);
+        self.inner.store.write(&[&accounts[index]], &[], true)?;
+        let summary = accounts[index].summary();
+        state.accounts = accounts;
+        drop(state);
+        self.inner.schedule_changed.notify_waiters();
+        Ok(summary)
     }
 
     /// Adds an account from an access token and/or a refresh token (manual paste, OAuth
@@ -115,6 +224,8 @@ impl Pool {
         self.inner.store.write(&[&accounts[index]], &[], true)?;
         let summary = accounts[index].summary();
         state.accounts = accounts;
+        drop(state);
+        self.inner.schedule_changed.notify_waiters();
         Ok(summary)
     }
 
@@ -163,6 +274,8 @@ impl Pool {
             let rows: Vec<&Account> = touched.iter().map(|&i| &accounts[i]).collect();
             self.inner.store.write(&rows, &[], true)?;
             state.accounts = accounts;
+            drop(state);
+            self.inner.schedule_changed.notify_waiters();
         }
         Ok(report)
     }
@@ -195,7 +308,7 @@ impl Pool {
                     account_id: m.chatgpt_account_id.clone(),
                     user_id: m.user_id.clone(),
                     plan_type: m.plan.clone(),
-                    status: Some(status_name(m.status).to_owned()),
+                    status: Some(m.status.as_str().to_owned()),
                     installation_id: Some(m.installation_id.clone()),
                     added_at: Some(crate::time::rfc3339(m.added_at)),
                 }
@@ -217,15 +330,9 @@ impl Pool {
 
     /// Deletes an account.
     pub fn remove(&self, id: &AccountId) -> Result<(), PoolError> {
-        let mut state = self.state();
-        let index = state.position(id).ok_or(PoolError::NotFound)?;
-        self.inner.store.write(&[], &[id], true)?;
-        state.accounts.remove(index);
-        self.inner
-            .refresh_locks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(id);
+        if self.remove_many(std::slice::from_ref(id))? == 0 {
+            return Err(PoolError::NotFound);
+        }
         Ok(())
     }
 
@@ -240,6 +347,8 @@ impl Pool {
             };
             a.meta.status_reason = None;
             a.meta.rate_limited_until = None;
+            a.rt.cooldown_until = None;
+            a.rt.cf_strikes = 0;
         })
     }
 
@@ -279,23 +388,18 @@ impl Pool {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn refresh_lock(&self, id: &AccountId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .inner
+    fn refresh_locks_map(&self) -> MutexGuard<'_, HashMap<AccountId, Arc<tokio::sync::Mutex<()>>>> {
+        self.inner
             .refresh_locks
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        locks.entry(id.clone()).or_default().clone()
+            .unwrap_or_else(PoisonError::into_inner)
     }
-}
 
-fn status_name(status: AccountStatus) -> &'static str {
-    match status {
-        AccountStatus::Active => "active",
-        AccountStatus::Expired => "expired",
-        AccountStatus::Banned => "banned",
-        AccountStatus::Disabled => "disabled",
-        AccountStatus::RateLimited => "rate_limited",
+    fn refresh_lock(&self, id: &AccountId) -> Arc<tokio::sync::Mutex<()>> {
+        self.refresh_locks_map()
+            .entry(id.clone())
+            .or_default()
+            .clone()
     }
 }
 

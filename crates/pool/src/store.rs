@@ -1,5 +1,6 @@
-//! The redb file: one `accounts` table (id → JSON record with a sealed token blob) and a
-//! `meta` table holding a key check. Every mutation is one write transaction.
+//! The redb file: an `accounts` table (id → JSON record with a sealed token blob), a
+//! `client_keys` table (id → JSON record holding only the key's hash) and a `meta` table
+//! holding a key check. Every mutation is one write transaction.
 
 use std::path::Path;
 
@@ -11,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, AccountId, AccountMeta, Secrets};
 use crate::crypto::{Cipher, KeyOrigin};
 use crate::error::PoolError;
+use crate::keys::{KeyId, KeyRecord};
 
 const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("client_keys");
 const KEY_CHECK: &str = "key_check";
 const KEY_CHECK_PLAINTEXT: &[u8] = b"codex-proxy key check v1";
 
@@ -149,6 +152,7 @@ impl Store {
             meta: record.meta,
             secrets,
             lease_seq: 0,
+            rt: Default::default(),
         })
     }
 
@@ -176,6 +180,57 @@ impl Store {
             for id in removes {
                 table.remove(id.as_str()).ctx("delete account")?;
             }
+        }
+        tx.commit().ctx("commit")
+    }
+
+    /// Loads every client key, oldest first.
+    pub(crate) fn load_keys(&self) -> Result<Vec<KeyRecord>, PoolError> {
+        let read = self.db.begin_read().ctx("begin read")?;
+        let table = match read.open_table(KEYS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e).ctx("open client keys table"),
+        };
+        let mut out = Vec::new();
+        for row in table.iter().ctx("scan client keys")? {
+            let (key, value) = row.ctx("read client key")?;
+            let record: KeyRecord =
+                serde_json::from_slice(value.value()).map_err(|_| PoolError::Corrupt {
+                    id: key.value().to_owned(),
+                    reason: "bad client key record",
+                })?;
+            out.push(record);
+        }
+        out.sort_by_key(|k| k.created_at);
+        Ok(out)
+    }
+
+    /// Writes one client key record (one transaction).
+    pub(crate) fn write_key(&self, record: &KeyRecord, durable: bool) -> Result<(), PoolError> {
+        let bytes = serde_json::to_vec(record).map_err(|_| PoolError::Corrupt {
+            id: record.id.to_string(),
+            reason: "encode client key",
+        })?;
+        let mut tx = self.db.begin_write().ctx("begin write")?;
+        if !durable {
+            tx.set_durability(Durability::None).ctx("set durability")?;
+        }
+        {
+            let mut table = tx.open_table(KEYS).ctx("open client keys table")?;
+            table
+                .insert(record.id.as_str(), bytes.as_slice())
+                .ctx("write client key")?;
+        }
+        tx.commit().ctx("commit")
+    }
+
+    /// Deletes one client key record.
+    pub(crate) fn delete_key(&self, id: &KeyId) -> Result<(), PoolError> {
+        let tx = self.db.begin_write().ctx("begin write")?;
+        {
+            let mut table = tx.open_table(KEYS).ctx("open client keys table")?;
+            table.remove(id.as_str()).ctx("delete client key")?;
         }
         tx.commit().ctx("commit")
     }

@@ -6,7 +6,7 @@ mod mint;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codex_proxy_pool::{AccountStatus, Outcome, PoolError, UsageDelta};
+use codex_proxy_pool::{AccountStatus, Outcome, Pool, PoolConfig, PoolError, Strategy, UsageDelta};
 use mint::{Answer, FakeRefresher, NOW_SECS, at, jwt, now, open};
 
 const FAR: u64 = NOW_SECS + 86_400;
@@ -84,13 +84,16 @@ async fn expired_token_is_refreshed_once_under_concurrency() {
     let mut tasks = Vec::new();
     for _ in 0..10 {
         let (pool, refresher) = (pool.clone(), refresher.clone());
+        // Each task drops its lease (and concurrency slot) before returning.
         tasks.push(tokio::spawn(async move {
-            pool.acquire("gpt-5", now(), refresher.as_ref()).await
+            pool.acquire("gpt-5", now(), refresher.as_ref())
+                .await
+                .map(|lease| lease.access_token().to_owned())
         }));
     }
     let fresh = jwt("acc-1", "u-1", FAR);
     for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap().access_token(), fresh);
+        assert_eq!(t.await.unwrap().unwrap(), fresh);
     }
     assert_eq!(refresher.calls(), 1);
     assert_eq!(*refresher.seen.lock().unwrap(), ["rt_old"]);
@@ -263,7 +266,12 @@ async fn rate_limited_account_is_skipped_until_reset() {
 async fn report_updates_counters_and_statuses_persistently() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let pool = open(dir.path());
+        // This test walks accounts in lease order: pin the least-recently-used strategy.
+        let cfg = PoolConfig {
+            strategy: Strategy::LeastRecentlyUsed,
+            ..PoolConfig::default()
+        };
+        let pool = Pool::open(dir.path(), cfg).unwrap();
         pool.add_tokens(Some(&jwt("acc-1", "u", FAR)), None, None, now())
             .unwrap();
         pool.add_tokens(Some(&jwt("acc-2", "u", FAR)), None, None, now())

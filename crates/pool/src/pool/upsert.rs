@@ -44,6 +44,7 @@ pub(super) fn upsert(
                 access_token: Some(access),
                 refresh_token: refresh,
                 id_token,
+                cookies: Vec::new(),
             };
             if let Some(index) = existing {
                 let a = &mut accounts[index];
@@ -77,6 +78,7 @@ pub(super) fn upsert(
                 access_token: None,
                 refresh_token: Some(refresh),
                 id_token,
+                cookies: Vec::new(),
             };
             accounts.push(account);
             Ok((accounts.len() - 1, true))
@@ -111,7 +113,7 @@ pub(super) fn apply_tokens(account: &mut Account, secrets: Secrets, claims: &Cla
     m.expires_at = claims.exp;
     if matches!(
         m.status,
-        AccountStatus::Expired | AccountStatus::RateLimited
+        AccountStatus::Expired | AccountStatus::RateLimited | AccountStatus::QuotaExhausted
     ) {
         m.status = AccountStatus::Active;
         m.status_reason = None;
@@ -150,8 +152,11 @@ fn new_account(
             added_at: unix_secs(now),
             order,
             usage: Usage::default(),
+            quota: None,
+            models: None,
         },
         secrets: Secrets::default(),
         lease_seq: 0,
+        rt: Default::default(),
     }
 }

@@ -115,3 +115,34 @@ impl Refresher for FakeRefresher {
         })
     }
 }
+
+/// Opens a pool with `cfg`.
+pub fn open_with(dir: &Path, cfg: PoolConfig) -> Pool {
+    Pool::open(dir, cfg).unwrap()
+}
+
+/// Adds `n` accounts `acc-0..n` (user `u`, token valid for a day) and returns their ids.
+pub fn add_accounts(pool: &Pool, n: usize) -> Vec<codex_proxy_pool::AccountId> {
+    (0..n)
+        .map(|i| {
+            pool.add_tokens(
+                Some(&jwt(&format!("acc-{i}"), "u", NOW_SECS + 86_400)),
+                None,
+                None,
+                now(),
+            )
+            .unwrap()
+            .id
+        })
+        .collect()
+}
+
+/// A refresher that must not be called.
+pub fn never() -> FakeRefresher {
+    FakeRefresher::new(|_| panic!("refresh not expected"))
+}
+
+/// The ChatGPT account id a lease is for.
+pub fn acct(lease: &codex_proxy_pool::Lease) -> String {
+    lease.chatgpt_account_id().unwrap().to_owned()
+}
