@@ -23,6 +23,8 @@ pub(crate) struct Turn<'a> {
     pub prompt_cache_key: Option<&'a str>,
     /// `text.format` of the request (structured output), if any.
     pub format: Option<&'a Value>,
+    /// The image the request asks for (`image_generation` tool, see `image.rs`).
+    pub image: Option<crate::image::ImageSpec>,
 }
 
 impl<'a> Turn<'a> {
@@ -69,8 +71,10 @@ impl<'a> Turn<'a> {
             a.iter()
                 .any(|s| s.as_str() == Some("reasoning.encrypted_content"))
         });
+        let image = crate::image::wanted(v, &user_text);
         Turn {
             model: v.get("model").and_then(Value::as_str).unwrap_or_default(),
+            image,
             user_text,
             tool_output,
             tools,
@@ -124,7 +128,14 @@ impl<'a> Turn<'a> {
             Some(_) => Vec::new(),
             None => self.tool_calls(n),
         };
-        if calls.is_empty() {
+        if let (true, None, Some(spec)) = (calls.is_empty(), &self.tool_output, &self.image) {
+            items.push(Item::ImageGeneration {
+                id: format!("ig_mock{n:016x}"),
+                spec: spec.clone(),
+                result: crate::image::png_b64(&self.user_text),
+                revised_prompt: self.user_text.trim().to_owned(),
+            });
+        } else if calls.is_empty() {
             let text = match &self.tool_output {
                 Some(out) => format!("tool result: {out}"),
                 None => self
@@ -155,6 +166,7 @@ impl<'a> Turn<'a> {
                 Item::CustomToolCall { input, name, .. } => {
                     (input.len() + name.len()) as u64 / 4 + 1
                 }
+                Item::ImageGeneration { revised_prompt, .. } => revised_prompt.len() as u64 / 4 + 1,
             })
             .sum();
         let usage = Usage {

@@ -9,6 +9,9 @@ pub enum MockError {
     /// A fault name given to `set_fault`, `POST /__mock/faults` or a marker is unknown.
     #[error("unknown fault {0:?}")]
     UnknownFault(String),
+    /// Generating the test CA or building a TLS config failed.
+    #[error("tls setup failed: {0}")]
+    Tls(String),
     /// Reading replay fixtures or writing the record file failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

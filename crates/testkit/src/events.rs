@@ -168,6 +168,12 @@ pub(crate) fn item(out: &mut BytesMut, item: &Item, done: bool, truncated: bool)
             push_str(out, call_id);
             push_raw(out, "}");
         }
+        Item::ImageGeneration {
+            id,
+            spec,
+            result,
+            revised_prompt,
+        } => crate::image::write_item(out, id, spec, result, revised_prompt, done),
     }
 }
 

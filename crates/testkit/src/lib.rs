@@ -7,9 +7,12 @@
 //! (see [`validate`]'s field lists), answers with an *echo model* (`echo: <last user text>`,
 //! tool calls via `[[tool:NAME {args}]]`, `tool result: …` after tool output, a reasoning item
 //! when `reasoning.effort` is set), and injects faults by marker (`[[fault:429]]`, …) or per
-//! account (`POST /__mock/faults`). It does **not** speak WebSocket (an upgrade gets 426, which
-//! makes clients fall back to HTTPS), does not decode zstd request bodies (415), and must never
-//! be a dependency of non-test code.
+//! account (`POST /__mock/faults`). WebSocket upgrades get 426 (clients fall back to HTTPS)
+//! unless [`MockServer::enable_websocket`] turns on a small responses-over-WebSocket endpoint;
+//! it decodes zstd request bodies as the official client sends
+//! them (other encodings get 415), and must never be a dependency of non-test code. It can also
+//! serve HTTPS with a CA generated at start ([`TestCa`], [`MockServer::start_tls`]), and
+//! [`proxy`] holds tiny HTTP CONNECT and SOCKS5 proxies for transport tests.
 //!
 //! Start reading at [`MockServer`] (in-process use) and `src/main.rs` (the `codex-mock` binary);
 //! the request path is `router` → `responses` (auth, validation, admission) → `echo` (the
@@ -23,10 +26,12 @@ mod endpoints;
 mod error;
 mod events;
 mod fault;
+mod image;
 mod json;
 mod jwt;
 mod oauth;
 mod plan;
+pub mod proxy;
 mod record;
 mod replay;
 mod responses;
@@ -35,7 +40,9 @@ mod server;
 mod sse;
 mod state;
 mod structured;
+mod tls;
 pub mod validate;
+mod ws;
 
 pub use auth::ACCOUNT_HEADER;
 pub use config::{DEFAULT_MODELS, MockConfig};
@@ -45,3 +52,4 @@ pub use jwt::{AUTH_CLAIM, CLIENT_ID, JwtClaims, PROFILE_CLAIM, mint_jwt, redact_
 pub use record::{RecordedRequest, redact_authorization};
 pub use server::MockServer;
 pub use state::{AccountStats, MockStats};
+pub use tls::{TEST_NAMES, TestCa};

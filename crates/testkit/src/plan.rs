@@ -25,6 +25,13 @@ pub(crate) enum Item {
         name: String,
         input: String,
     },
+    /// `image_generation_call` (see `image.rs`).
+    ImageGeneration {
+        id: String,
+        spec: crate::image::ImageSpec,
+        result: String,
+        revised_prompt: String,
+    },
 }
 
 /// Token usage reported in the terminal event.

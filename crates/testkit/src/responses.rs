@@ -103,24 +103,52 @@ pub(crate) fn reject(state: &State, resp: Resp) -> Resp {
     resp
 }
 
-/// Parses a JSON body; `content-encoding` other than identity is refused with 415.
+/// Largest decoded body of a zstd request (the official client's bodies are ~70 KB).
+const MAX_DECODED_BODY: u64 = 64 << 20;
+
+/// Parses a JSON body. `content-encoding: zstd` (what the official client sends) is decoded
+/// (an undecodable frame is a 400); any other encoding except identity is refused with 415.
 pub(crate) fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Resp>> {
+    let mut decoded = None;
     if let Some(enc) = headers.get(http::header::CONTENT_ENCODING)
         && !enc.as_bytes().eq_ignore_ascii_case(b"identity")
     {
-        let enc = String::from_utf8_lossy(enc.as_bytes());
-        let msg = format!("Unsupported content-encoding: {enc} (the mock accepts plain JSON only)");
-        return Err(Box::new(body::detail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &msg,
-        )));
+        if !enc.as_bytes().eq_ignore_ascii_case(b"zstd") {
+            let enc = String::from_utf8_lossy(enc.as_bytes());
+            let msg = format!(
+                "Unsupported content-encoding: {enc} (the mock accepts plain JSON or zstd)"
+            );
+            return Err(Box::new(body::detail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &msg,
+            )));
+        }
+        decoded = Some(decode_zstd(body).ok_or_else(|| {
+            Box::new(body::detail(
+                StatusCode::BAD_REQUEST,
+                "Invalid zstd request body",
+            ))
+        })?);
     }
-    serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice(decoded.as_deref().unwrap_or(body)).map_err(|e| {
         Box::new(body::detail(
             StatusCode::BAD_REQUEST,
             &format!("Invalid JSON body: {e}"),
         ))
     })
+}
+
+/// Decodes a complete zstd body, capped at [`MAX_DECODED_BODY`]; `None` if it is truncated,
+/// corrupt or too large.
+fn decode_zstd(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let decoder = zstd::stream::Decoder::new(body).ok()?;
+    let mut out = Vec::with_capacity(body.len() * 3);
+    decoder
+        .take(MAX_DECODED_BODY + 1)
+        .read_to_end(&mut out)
+        .ok()?;
+    (out.len() as u64 <= MAX_DECODED_BODY).then_some(out)
 }
 
 /// Writes the `x-codex-*` quota headers (spec §13.1).

@@ -19,7 +19,7 @@ const MAX_BODY: usize = 64 << 20;
 
 /// The hyper service function.
 pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Resp, Infallible> {
-    let (parts, incoming) = req.into_parts();
+    let (mut parts, incoming) = req.into_parts();
     let body = match Limited::new(incoming, MAX_BODY).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {
@@ -37,6 +37,9 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<
     let resp = match (route, &parts.method) {
         (Route::Responses, &Method::POST) => {
             responses::handle(&state, &parts, &body, &mut json).await
+        }
+        (Route::Responses, &Method::GET) if is_upgrade(&parts.headers) && state.websocket() => {
+            crate::ws::upgrade(&state, &mut parts)
         }
         (Route::Responses, &Method::GET) if is_upgrade(&parts.headers) => responses::reject(
             &state,

@@ -7,9 +7,11 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 
 use crate::config::MockConfig;
 use crate::fault::Fault;
@@ -17,10 +19,12 @@ use crate::jwt::JwtClaims;
 use crate::record::RecordedRequest;
 use crate::router;
 use crate::state::{MockStats, State};
+use crate::tls::TestCa;
 
 /// A running fake Codex backend + OAuth server. Dropping it stops the server too.
 pub struct MockServer {
     addr: SocketAddr,
+    tls: bool,
     state: Arc<State>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -42,13 +46,33 @@ impl MockServer {
 
     /// Starts on `addr`. Fails if the address cannot be bound or the replay/record paths fail.
     pub async fn start_on(addr: SocketAddr, cfg: MockConfig) -> std::io::Result<MockServer> {
+        MockServer::spawn(addr, cfg, None).await
+    }
+
+    /// Starts on `127.0.0.1:0` serving HTTPS with a leaf of `ca` (valid for `chatgpt.com`,
+    /// `auth.openai.com`, `localhost` and the loopback addresses), ALPN `h2` and `http/1.1`.
+    pub async fn start_tls(cfg: MockConfig, ca: &TestCa) -> std::io::Result<MockServer> {
+        let tls = ca
+            .server_config(&[b"h2", b"http/1.1"])
+            .map_err(std::io::Error::other)?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        MockServer::spawn(addr, cfg, Some(TlsAcceptor::from(tls))).await
+    }
+
+    async fn spawn(
+        addr: SocketAddr,
+        cfg: MockConfig,
+        tls: Option<TlsAcceptor>,
+    ) -> std::io::Result<MockServer> {
         let state = Arc::new(State::new(cfg)?);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), rx));
+        let is_tls = tls.is_some();
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), tls, rx));
         Ok(MockServer {
             addr,
+            tls: is_tls,
             state,
             stop: Some(tx),
             task: Some(task),
@@ -60,14 +84,20 @@ impl MockServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:P/backend-api` — what `api.base_url` should be set to.
+    /// `http://127.0.0.1:P/backend-api` (`https://` when started with TLS) — what
+    /// `api.base_url` should be set to.
     pub fn base_url(&self) -> String {
-        format!("http://{}/backend-api", self.addr)
+        format!("{}://{}/backend-api", self.scheme(), self.addr)
     }
 
-    /// `http://127.0.0.1:P/oauth` — prefix of the authorize and token endpoints.
+    /// `http://127.0.0.1:P/oauth` (`https://` with TLS) — prefix of the authorize and token
+    /// endpoints.
     pub fn oauth_base(&self) -> String {
-        format!("http://{}/oauth", self.addr)
+        format!("{}://{}/oauth", self.scheme(), self.addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
     }
 
     /// A snapshot of the counters.
@@ -93,6 +123,13 @@ impl MockServer {
     /// Typed form of [`MockServer::set_fault`].
     pub fn set_fault_kind(&self, account_id: &str, fault: Fault, times: Option<u32>) {
         self.state.set_fault(account_id, fault, times);
+    }
+
+    /// Accepts (`true`) or refuses with 426 (`false`, the default) WebSocket upgrades on
+    /// `/backend-api/codex/responses`. Accepted sockets speak the responses transport: each
+    /// `response.create` text frame gets its events as text frames (`crate::ws`).
+    pub fn enable_websocket(&self, on: bool) {
+        self.state.set_websocket(on);
     }
 
     /// Removes every per-account fault.
@@ -124,7 +161,12 @@ impl Drop for MockServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<TlsAcceptor>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut conns = JoinSet::new();
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
@@ -137,10 +179,14 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot
                     let _ = stream.set_nodelay(true);
                     let state = Arc::clone(&state);
                     let builder = builder.clone();
+                    let tls = tls.clone();
                     conns.spawn(async move {
-                        let svc = service_fn(move |req| router::handle(Arc::clone(&state), req));
-                        if let Err(e) = builder.serve_connection(TokioIo::new(stream), svc).await {
-                            tracing::debug!(error = %e, "connection ended with error");
+                        match tls {
+                            None => serve(&builder, stream, state).await,
+                            Some(acceptor) => match acceptor.accept(stream).await {
+                                Ok(stream) => serve(&builder, stream, state).await,
+                                Err(e) => tracing::debug!(error = %e, "tls handshake failed"),
+                            },
                         }
                     });
                 }
@@ -153,4 +199,18 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stop: oneshot
         }
     }
     conns.shutdown().await;
+}
+
+/// Serves one connection (HTTP/1.1 or HTTP/2, detected by hyper-util's auto builder).
+async fn serve<T>(builder: &auto::Builder<TokioExecutor>, io: T, state: Arc<State>)
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| router::handle(Arc::clone(&state), req));
+    if let Err(e) = builder
+        .serve_connection_with_upgrades(TokioIo::new(io), svc)
+        .await
+    {
+        tracing::debug!(error = %e, "connection ended with error");
+    }
 }

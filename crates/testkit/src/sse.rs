@@ -39,6 +39,7 @@ enum Step {
     ArgsDone(usize),
     InputDelta(usize, usize, usize),
     InputDone(usize),
+    ImagePhase(usize, &'static str),
     ItemDone(usize),
     Completed,
     Incomplete,
@@ -92,6 +93,10 @@ impl EventGen {
                             );
                             steps.push(Step::InputDone(i));
                         }
+                        Item::ImageGeneration { .. } => steps.extend(
+                            ["in_progress", "generating", "completed"]
+                                .map(|phase| Step::ImagePhase(i, phase)),
+                        ),
                     }
                     steps.push(Step::ItemDone(i));
                 }
@@ -130,7 +135,8 @@ impl EventGen {
             Item::Reasoning { id, .. }
             | Item::Message { id, .. }
             | Item::FunctionCall { id, .. }
-            | Item::CustomToolCall { id, .. } => id,
+            | Item::CustomToolCall { id, .. }
+            | Item::ImageGeneration { id, .. } => id,
         }
     }
 
@@ -141,6 +147,7 @@ impl EventGen {
             Item::Message { text, .. } => events::message_text(text, truncated),
             Item::FunctionCall { arguments, .. } => arguments,
             Item::CustomToolCall { input, .. } => input,
+            Item::ImageGeneration { result, .. } => result,
         }
     }
 
@@ -245,6 +252,10 @@ impl EventGen {
                 item_ref(out, self.id(i), i);
                 push_raw(out, ",\"input\":");
                 push_str(out, self.text(i));
+            }
+            Step::ImagePhase(i, phase) => {
+                begin(out, &format!("response.image_generation_call.{phase}"), seq);
+                item_ref(out, self.id(i), i);
             }
             Step::Completed => {
                 begin(out, "response.completed", seq);

@@ -135,6 +135,7 @@ pub(crate) struct State {
     requests: AtomicU64,
     rejected: AtomicU64,
     routes: [AtomicU64; 9],
+    websocket: std::sync::atomic::AtomicBool,
     inner: Mutex<Inner>,
     recent: Mutex<VecDeque<RecordedRequest>>,
     record_file: Option<Mutex<LineWriter<File>>>,
@@ -172,6 +173,7 @@ impl State {
             requests: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             routes: Default::default(),
+            websocket: std::sync::atomic::AtomicBool::new(false),
             inner: Mutex::new(Inner::default()),
             recent: Mutex::new(VecDeque::new()),
             record_file,
@@ -193,6 +195,15 @@ impl State {
             .position(|r| *r == route)
             .unwrap_or(Route::ALL.len() - 1);
         self.routes[idx].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether WebSocket upgrades are accepted (off: 426, the default).
+    pub fn websocket(&self) -> bool {
+        self.websocket.load(Ordering::Relaxed)
+    }
+
+    pub fn set_websocket(&self, on: bool) {
+        self.websocket.store(on, Ordering::Relaxed);
     }
 
     pub fn count_rejected(&self) {

@@ -1,23 +1,29 @@
 //! `Upstream`: the calls (responses, GET, OAuth POSTs) over pooled connections, with the
-//! connect / first-byte timeouts and transparent replacement of dead idle connections.
+//! connect / first-byte / total timeouts and transparent replacement of dead idle connections.
+//! Per-account views (proxy, cookie) and the accounts check live in `client/scoped.rs`,
+//! `/responses/compact` in `client/compact.rs`, request building in `client/request.rs`.
+
+mod compact;
+mod request;
+mod scoped;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::HOST;
-use http::{HeaderMap, Method, Request, Response};
-use http_body_util::Full;
+use http::{HeaderMap, HeaderValue, Method, Response};
 use hyper::body::Incoming;
 use url::Url;
 
 use crate::call::{Credentials, ResponsesCall};
 use crate::config::{ClientProfile, UpstreamConfig};
-use crate::connector::{Connection, Connector, H1Conn, H2Conn, Origin, ReqBody};
+use crate::connector::{Connection, Connector, H1Conn, H2Conn, Origin};
 use crate::error::{TimeoutKind, UpstreamError};
 use crate::headers;
 use crate::pool::{Checkout, Pool};
-use crate::response::{BodyReader, BufferedResponse, Lease, StreamingResponse};
+use crate::proxy::Proxy;
+use crate::response::{BodyReader, BufferedResponse, Deadline, Lease, StreamingResponse};
+use request::{absolute, build_request, is_stale};
 
 /// Cap of a successful buffered body (models catalog, usage, OAuth token).
 const BUFFERED_BODY_CAP: usize = 8 * 1024 * 1024;
@@ -25,9 +31,16 @@ const BUFFERED_BODY_CAP: usize = 8 * 1024 * 1024;
 const ERROR_BODY_CAP: usize = 1024 * 1024;
 
 /// The client of the Codex backend. Cheap to clone; clones share the connection pool.
+///
+/// [`Upstream::with_proxy`] and [`Upstream::with_cookie`] return scoped views (per account)
+/// that still share the pool; connections are pooled per (proxy, origin).
 #[derive(Clone)]
 pub struct Upstream {
     inner: Arc<Inner>,
+    /// Proxy of this view (the config's global proxy unless overridden).
+    proxy: Option<Arc<Proxy>>,
+    /// `cookie` header of this view (the account's `cf_clearance`).
+    cookie: Option<HeaderValue>,
 }
 
 struct Inner {
@@ -38,6 +51,8 @@ struct Inner {
     connect_timeout: Duration,
     first_byte_timeout: Duration,
     idle_timeout: Duration,
+    total_timeout: Option<Duration>,
+    compress_requests: bool,
     connector: Connector,
     pool: Arc<Pool>,
 }
@@ -67,8 +82,18 @@ impl Upstream {
         }
         let base = Origin::from_url(&url)?;
         let base_path = url.path().trim_end_matches('/').to_owned();
-        let connector = Connector::new(cfg.extra_ca_pem.as_deref(), cfg.http2_prior_knowledge)?;
+        let connector = Connector::new(
+            cfg.extra_ca_pem.as_deref(),
+            cfg.http2_prior_knowledge,
+            cfg.connect_to,
+        )?;
+        let proxy = match cfg.proxy_url.as_deref() {
+            Some(url) => Some(Arc::new(Proxy::parse(url)?)),
+            None => None,
+        };
         Ok(Upstream {
+            proxy,
+            cookie: None,
             inner: Arc::new(Inner {
                 base,
                 base_path,
@@ -76,6 +101,8 @@ impl Upstream {
                 connect_timeout: cfg.connect_timeout,
                 first_byte_timeout: cfg.first_byte_timeout,
                 idle_timeout: cfg.idle_timeout,
+                total_timeout: cfg.total_timeout,
+                compress_requests: cfg.compress_requests,
                 connector,
                 pool: Arc::new(Pool::new(cfg.pool_idle_timeout, cfg.max_idle_per_host)),
             }),
@@ -89,14 +116,29 @@ impl Upstream {
         call: ResponsesCall<'_>,
     ) -> Result<StreamingResponse, UpstreamError> {
         let inner = &self.inner;
-        let headers = headers::responses(&call, &inner.profile, &inner.base.authority)?;
+        let body = if inner.compress_requests {
+            crate::compress::zstd(&call.body)?
+        } else {
+            call.body.clone()
+        };
+        let shape = headers::BodyShape {
+            len: body.len(),
+            zstd: inner.compress_requests,
+        };
+        let headers = headers::responses(
+            &call,
+            &inner.profile,
+            &inner.base.authority,
+            shape,
+            self.cookie.as_ref(),
+        )?;
         let spec = Spec {
             method: Method::POST,
             path_and_query: format!("{}/codex/responses", inner.base_path),
             headers,
-            body: call.body,
+            body,
         };
-        let (status, headers, body) = self.exchange(&inner.base, &spec).await?;
+        let (status, headers, body) = self.exchange(&self.base(), &spec).await?;
         Ok(StreamingResponse::new(status, headers, body))
     }
 
@@ -116,10 +158,16 @@ impl Upstream {
         let spec = Spec {
             method: Method::GET,
             path_and_query: format!("{}{path}", inner.base_path),
-            headers: headers::get(path, creds, &inner.profile, &inner.base.authority)?,
+            headers: headers::get(
+                path,
+                creds,
+                &inner.profile,
+                &inner.base.authority,
+                self.cookie.as_ref(),
+            )?,
             body: Bytes::new(),
         };
-        self.buffered(&inner.base, &spec).await
+        self.buffered(&self.base(), &spec).await
     }
 
     /// `POST url` with a form-encoded body (OAuth code exchange). `url` is absolute.
@@ -129,6 +177,7 @@ impl Upstream {
         form: &[(&str, &str)],
     ) -> Result<BufferedResponse, UpstreamError> {
         let (origin, path_and_query) = absolute(url)?;
+        let origin = origin.via(self.proxy.clone());
         let body: Bytes = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish()
@@ -150,6 +199,7 @@ impl Upstream {
         body: Bytes,
     ) -> Result<BufferedResponse, UpstreamError> {
         let (origin, path_and_query) = absolute(url)?;
+        let origin = origin.via(self.proxy.clone());
         let spec = Spec {
             method: Method::POST,
             headers: headers::post_json(&self.inner.profile, &origin.authority, body.len())?,
@@ -179,9 +229,16 @@ impl Upstream {
         origin: &Origin,
         spec: &Spec,
     ) -> Result<(u16, HeaderMap, BodyReader), UpstreamError> {
-        let (response, lease) = self.send(origin, spec).await?;
+        let deadline = Deadline::after(self.inner.total_timeout);
+        let sent = match deadline.remaining() {
+            Some(left) => tokio::time::timeout(left, self.send(origin, spec))
+                .await
+                .map_err(|_| UpstreamError::Timeout(TimeoutKind::Total))?,
+            None => self.send(origin, spec).await,
+        };
+        let (response, lease) = sent?;
         let (parts, incoming) = response.into_parts();
-        let body = BodyReader::new(incoming, lease, self.inner.idle_timeout);
+        let body = BodyReader::new(incoming, lease, self.inner.idle_timeout, deadline);
         let status = parts.status.as_u16();
         if !parts.status.is_success() {
             let body = body.read_truncated(ERROR_BODY_CAP).await;
@@ -309,71 +366,8 @@ impl std::fmt::Debug for Upstream {
         f.debug_struct("Upstream")
             .field("base", &self.inner.base.authority)
             .field("base_path", &self.inner.base_path)
+            .field("proxy", &self.proxy)
+            .field("cookie", &self.cookie.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
-}
-
-/// True if a reused connection failed the way a connection the server had already closed
-/// fails: closed or reset before any byte of the response head. The server never read the
-/// request (it closed its idle connection as we wrote), so a fresh connection may carry it.
-fn is_stale(err: &hyper::Error) -> bool {
-    if err.is_incomplete_message() || err.is_closed() {
-        return true;
-    }
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-                    | std::io::ErrorKind::UnexpectedEof
-            );
-        }
-        source = cause.source();
-    }
-    false
-}
-
-/// Origin and path-and-query of an absolute URL.
-fn absolute(url: &str) -> Result<(Origin, String), UpstreamError> {
-    let url = Url::parse(url).map_err(|_| UpstreamError::InvalidUrl {
-        reason: "url does not parse",
-    })?;
-    let origin = Origin::from_url(&url)?;
-    let path_and_query = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_owned(),
-    };
-    Ok((origin, path_and_query))
-}
-
-/// HTTP/1: origin-form URI, headers as built (with `host`). HTTP/2: absolute URI (for
-/// `:scheme` / `:authority`), headers without `host`, order otherwise kept.
-fn build_request(
-    spec: &Spec,
-    origin: &Origin,
-    h2: bool,
-) -> Result<Request<ReqBody>, UpstreamError> {
-    let invalid = |_| UpstreamError::InvalidUrl {
-        reason: "path is not a valid request target",
-    };
-    let mut request = Request::new(Full::new(spec.body.clone()));
-    *request.method_mut() = spec.method.clone();
-    if h2 {
-        let scheme = if origin.https { "https" } else { "http" };
-        let uri = format!("{scheme}://{}{}", origin.authority, spec.path_and_query);
-        *request.uri_mut() = uri.parse().map_err(invalid)?;
-        *request.version_mut() = http::Version::HTTP_2;
-        let headers = request.headers_mut();
-        headers.reserve(spec.headers.len());
-        for (name, value) in spec.headers.iter().filter(|(name, _)| *name != HOST) {
-            headers.append(name, value.clone());
-        }
-    } else {
-        *request.uri_mut() = spec.path_and_query.parse().map_err(invalid)?;
-        *request.headers_mut() = spec.headers.clone();
-    }
-    Ok(request)
 }

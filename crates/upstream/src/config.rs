@@ -1,5 +1,6 @@
 //! Typed configuration of the transport: base URL, timeouts, pool limits and the client profile.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Everything [`crate::Upstream::new`] needs. Built by the binary from the validated config.
@@ -12,8 +13,11 @@ pub struct UpstreamConfig {
     pub connect_timeout: Duration,
     /// Budget from sending the request to receiving the response head.
     pub first_byte_timeout: Duration,
-    /// Longest silence allowed between two body chunks; there is no total timeout on streams.
+    /// Longest silence allowed between two body chunks.
     pub idle_timeout: Duration,
+    /// Budget of a whole call, from the first connect to the last body byte; `None` (the
+    /// default) means no total limit (streams are bounded by the idle timeout only).
+    pub total_timeout: Option<Duration>,
     /// How long an idle HTTP/1 connection is kept for reuse.
     pub pool_idle_timeout: Duration,
     /// Most idle HTTP/1 connections kept per (scheme, host, port).
@@ -23,6 +27,17 @@ pub struct UpstreamConfig {
     /// Extra trusted root certificates (PEM, one or more `CERTIFICATE` blocks) added to the
     /// webpki and native roots; used for self-signed test servers and corporate CAs.
     pub extra_ca_pem: Option<Vec<u8>>,
+    /// Compress `POST /codex/responses` bodies with zstd (level 3, one streaming frame, no
+    /// content size, no checksum) and send `content-encoding: zstd`, as the official client
+    /// does. On by default.
+    pub compress_requests: bool,
+    /// Global default proxy (`tls.proxy_url`, or `HTTPS_PROXY` read by the binary):
+    /// `http://[user:pass@]host:port` or `socks5://[user:pass@]host:port`. Per-account
+    /// proxies override it through [`crate::Upstream::with_proxy`].
+    pub proxy_url: Option<String>,
+    /// Dial this address instead of resolving hosts (loopback tests that must present a real
+    /// host name as SNI and `:authority`; pinned addresses). Ignored when a proxy is used.
+    pub connect_to: Option<SocketAddr>,
     /// Speak HTTP/2 without negotiation (h2c prior knowledge) on `http://` URLs. Off by default;
     /// `https://` always negotiates with ALPN (`h2`, `http/1.1`).
     pub http2_prior_knowledge: bool,
@@ -30,17 +45,22 @@ pub struct UpstreamConfig {
 
 impl UpstreamConfig {
     /// A config for `base_url` with the defaults: connect 10 s, first byte 120 s, idle 300 s,
-    /// pool idle 90 s, 8 idle connections per host, the `codex_exec` 0.169.0 profile.
+    /// no total limit, pool idle 90 s, 8 idle connections per host, zstd request bodies, no
+    /// proxy, the `codex_exec` 0.169.0 profile.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
             connect_timeout: Duration::from_secs(10),
             first_byte_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(300),
+            total_timeout: None,
             pool_idle_timeout: Duration::from_secs(90),
             max_idle_per_host: 8,
             profile: ClientProfile::default(),
             extra_ca_pem: None,
+            compress_requests: true,
+            proxy_url: None,
+            connect_to: None,
             http2_prior_knowledge: false,
         }
     }
@@ -53,8 +73,11 @@ pub struct ClientProfile {
     pub originator: String,
     /// `version` header, e.g. `0.169.0`.
     pub version: String,
-    /// `user-agent` header.
+    /// `user-agent` header of model calls and everything after workspace routing.
     pub user_agent: String,
+    /// `user-agent` of the startup calls (`/wham/accounts/check`, the first models fetch, the
+    /// proactive token refresh): the same string without the `(originator; version)` suffix.
+    pub startup_user_agent: String,
 }
 
 impl Default for ClientProfile {
@@ -65,6 +88,7 @@ impl Default for ClientProfile {
             version: "0.169.0".to_owned(),
             user_agent: "codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)"
                 .to_owned(),
+            startup_user_agent: "codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm".to_owned(),
         }
     }
 }

@@ -1,11 +1,12 @@
-//! The `Connector` stage: TCP → [proxy, later] → TLS → hyper HTTP/1 or HTTP/2 connection.
-//!
-//! Each stage is its own function so that proxies (HTTP CONNECT, SOCKS5) and the
-//! fingerprinted ClientHello can slot in without touching the pool or the request code.
+//! The `Connector` stage: TCP → optional proxy tunnel (HTTP CONNECT / SOCKS5) → TLS (the
+//! official client's rustls ClientHello) → hyper HTTP/1 or HTTP/2 connection (the official
+//! client's SETTINGS and connection window).
 
 mod tcp;
 mod tls;
+mod tunnel;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,13 +19,29 @@ use tokio::task::AbortHandle;
 use url::{Host, Url};
 
 use crate::error::UpstreamError;
+use crate::proxy::Proxy;
 
 pub(crate) use tls::TlsConnector;
+
+/// HTTP/2 `SETTINGS_INITIAL_WINDOW_SIZE` of the official client.
+pub(crate) const H2_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+/// HTTP/2 connection window of the official client (announced by a WINDOW_UPDATE).
+pub(crate) const H2_CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
+/// HTTP/2 `SETTINGS_MAX_FRAME_SIZE` of the official client.
+pub(crate) const H2_MAX_FRAME_SIZE: u32 = 16 * 1024;
+/// HTTP/2 `SETTINGS_MAX_HEADER_LIST_SIZE` of the official client.
+pub(crate) const H2_MAX_HEADER_LIST_SIZE: u32 = 16 * 1024;
+
+/// A byte stream of any transport stage (TCP, tunnel, TLS).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// Request body type of every connection.
 pub(crate) type ReqBody = Full<Bytes>;
 
-/// Where a connection goes: the pool key (scheme, host, port) plus the `host` header value.
+/// Where a connection goes: the pool key (proxy, scheme, host, port) plus the `host` header
+/// value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Origin {
     /// `https://` (TLS) or `http://` (plain TCP).
@@ -35,6 +52,8 @@ pub(crate) struct Origin {
     pub(crate) port: u16,
     /// `host` header / `:authority`: host plus the port when it is not the scheme's default.
     pub(crate) authority: Arc<str>,
+    /// The proxy the connection is tunnelled through, if any.
+    pub(crate) proxy: Option<Arc<Proxy>>,
 }
 
 impl Origin {
@@ -74,7 +93,14 @@ impl Origin {
             host: host.into(),
             port,
             authority: authority.into(),
+            proxy: None,
         })
+    }
+
+    /// The same origin reached through `proxy`.
+    pub(crate) fn via(mut self, proxy: Option<Arc<Proxy>>) -> Origin {
+        self.proxy = proxy;
+        self
     }
 }
 
@@ -110,6 +136,7 @@ pub(crate) enum Connection {
 pub(crate) struct Connector {
     tls: TlsConnector,
     http2_prior_knowledge: bool,
+    connect_to: Option<SocketAddr>,
     next_id: AtomicU64,
 }
 
@@ -117,18 +144,19 @@ impl Connector {
     pub(crate) fn new(
         extra_ca_pem: Option<&[u8]>,
         http2_prior_knowledge: bool,
+        connect_to: Option<SocketAddr>,
     ) -> Result<Connector, UpstreamError> {
         Ok(Connector {
             tls: TlsConnector::new(extra_ca_pem)?,
             http2_prior_knowledge,
+            connect_to,
             next_id: AtomicU64::new(1),
         })
     }
 
     /// Runs every stage for `origin`. The caller bounds it with the connect timeout.
     pub(crate) async fn connect(&self, origin: &Origin) -> Result<Connection, UpstreamError> {
-        let tcp = tcp::connect(&origin.host, origin.port).await?;
-        // A proxy stage (HTTP CONNECT / SOCKS5) will wrap `tcp` here.
+        let tcp = self.tcp(origin).await?;
         if origin.https {
             let stream = self.tls.handshake(&origin.host, tcp).await?;
             let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
@@ -138,18 +166,46 @@ impl Connector {
         }
     }
 
+    /// TCP (+ proxy tunnel) + TLS with the WebSocket hello (no ALPN), for the upgrade.
+    pub(crate) async fn websocket_stream(
+        &self,
+        origin: &Origin,
+    ) -> Result<Box<dyn Io>, UpstreamError> {
+        let tcp = self.tcp(origin).await?;
+        if origin.https {
+            let tls = self.tls.handshake_websocket(&origin.host, tcp).await?;
+            Ok(Box::new(tls))
+        } else {
+            Ok(Box::new(tcp))
+        }
+    }
+
+    /// TCP to the origin, directly or through its proxy.
+    async fn tcp(&self, origin: &Origin) -> Result<tokio::net::TcpStream, UpstreamError> {
+        match &origin.proxy {
+            Some(proxy) => {
+                let tcp = tcp::connect(&proxy.host, proxy.port, None).await?;
+                tunnel::open(proxy, tcp, &origin.host, origin.port).await
+            }
+            None => tcp::connect(&origin.host, origin.port, self.connect_to).await,
+        }
+    }
+
     async fn handshake<T>(&self, io: T, h2: bool) -> Result<Connection, UpstreamError>
     where
         T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let io = TokioIo::new(io);
         if h2 {
-            // Settings of the official client's h2 stack (custom-CA capture).
+            // Settings of the official client's h2 stack (custom-CA capture): SETTINGS
+            // ENABLE_PUSH=0, INITIAL_WINDOW_SIZE=2 MiB, MAX_FRAME_SIZE=16 KiB,
+            // MAX_HEADER_LIST_SIZE=16 KiB, then WINDOW_UPDATE +5177345 (5 MiB window).
             let (sender, conn) = http2::Builder::new(TokioExecutor::new())
-                .initial_stream_window_size(2 * 1024 * 1024)
-                .initial_connection_window_size(5 * 1024 * 1024)
-                .max_frame_size(16 * 1024)
-                .max_header_list_size(16 * 1024)
+                .initial_stream_window_size(H2_STREAM_WINDOW)
+                .initial_connection_window_size(H2_CONNECTION_WINDOW)
+                .max_frame_size(H2_MAX_FRAME_SIZE)
+                .max_header_list_size(H2_MAX_HEADER_LIST_SIZE)
+                .adaptive_window(false)
                 .handshake(io)
                 .await
                 .map_err(UpstreamError::Protocol)?;

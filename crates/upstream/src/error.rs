@@ -17,6 +17,8 @@ pub enum TimeoutKind {
     FirstByte,
     /// The body went silent for longer than the idle timeout.
     Idle,
+    /// The whole call (connect to last body byte) exceeded the total timeout.
+    Total,
 }
 
 /// Error of a call to the Codex backend or the OAuth endpoint. Never carries the access token.
@@ -37,6 +39,14 @@ pub enum UpstreamError {
     /// DNS resolution or the TCP connect failed.
     #[error("cannot connect to upstream")]
     Connect(#[source] std::io::Error),
+    /// The proxy tunnel could not be opened (refused, bad credentials, malformed answer).
+    #[error("proxy tunnel failed: {reason}")]
+    Proxy {
+        /// What went wrong.
+        reason: &'static str,
+        /// The proxy's HTTP status (CONNECT) or SOCKS5 reply code, when it sent one.
+        status: Option<u16>,
+    },
     /// The TLS handshake failed.
     #[error("tls handshake with upstream failed")]
     Tls(#[source] std::io::Error),
@@ -46,6 +56,9 @@ pub enum UpstreamError {
     /// The HTTP exchange broke (connection reset, malformed response, stream reset, ...).
     #[error("upstream http exchange failed")]
     Protocol(#[source] hyper::Error),
+    /// The WebSocket protocol failed (handshake other than an HTTP answer, bad frame, ...).
+    #[error("upstream websocket failed")]
+    WebSocket(#[source] Box<tokio_tungstenite::tungstenite::Error>),
     /// A successful response body was larger than the cap of the buffered call.
     #[error("upstream body exceeds {limit} bytes")]
     BodyTooLarge {
@@ -63,6 +76,12 @@ pub enum UpstreamError {
     InvalidHeader {
         /// Name of the header.
         name: &'static str,
+    },
+    /// A 2xx body that must be JSON of a known shape is not.
+    #[error("upstream sent a malformed {what}")]
+    Malformed {
+        /// Which body.
+        what: &'static str,
     },
     /// The transport could not be set up (TLS roots, extra CA).
     #[error("invalid upstream configuration: {reason}")]
@@ -103,8 +122,14 @@ impl UpstreamError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Status { status, .. } => *status >= 500,
-            Self::Connect(_) | Self::Tls(_) | Self::Timeout(_) | Self::Protocol(_) => true,
+            Self::Connect(_)
+            | Self::Proxy { .. }
+            | Self::Tls(_)
+            | Self::Timeout(_)
+            | Self::Protocol(_)
+            | Self::WebSocket(_) => true,
             Self::BodyTooLarge { .. }
+            | Self::Malformed { .. }
             | Self::InvalidUrl { .. }
             | Self::InvalidHeader { .. }
             | Self::Config { .. } => false,
@@ -187,6 +212,25 @@ impl UpstreamError {
         *status == 404 && body.iter().all(u8::is_ascii_whitespace)
     }
 
+    /// The WebSocket upgrade was refused (426, or any other non-101 answer that is not an
+    /// account problem) or broke: serve the turn over HTTP `POST` instead, as the official
+    /// client does.
+    pub fn is_websocket_refused(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => {
+                *status == 426 || (!self.is_account_fault() && *status < 500)
+            }
+            Self::WebSocket(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The proxy tunnel failed: the account's proxy (not the account, not the backend) is to
+    /// blame.
+    pub fn is_proxy(&self) -> bool {
+        matches!(self, Self::Proxy { .. })
+    }
+
     /// Any timer fired.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
@@ -229,12 +273,16 @@ impl UpstreamError {
                 }
             }
             Self::Connect(_) => "connect",
+            Self::Proxy { .. } => "proxy",
             Self::Tls(_) => "tls",
             Self::Timeout(TimeoutKind::Connect) => "timeout_connect",
             Self::Timeout(TimeoutKind::FirstByte) => "timeout_first_byte",
             Self::Timeout(TimeoutKind::Idle) => "timeout_idle",
+            Self::Timeout(TimeoutKind::Total) => "timeout_total",
             Self::Protocol(_) => "protocol",
+            Self::WebSocket(_) => "websocket",
             Self::BodyTooLarge { .. } => "body_too_large",
+            Self::Malformed { .. } => "malformed",
             Self::InvalidUrl { .. } => "invalid_url",
             Self::InvalidHeader { .. } => "invalid_header",
             Self::Config { .. } => "config",

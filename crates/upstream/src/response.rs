@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use http_body::Body as _;
@@ -101,20 +103,44 @@ impl Lease {
     }
 }
 
-/// Reads a hyper body with the idle timeout and manages the lease.
+/// The end of a call's total budget, if it has one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// A deadline `total` from now (`None`: unbounded).
+    pub(crate) fn after(total: Option<Duration>) -> Deadline {
+        Deadline(total.map(|total| Instant::now() + total))
+    }
+
+    /// Time left (`None`: unbounded; zero once passed).
+    pub(crate) fn remaining(self) -> Option<Duration> {
+        self.0
+            .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// Reads a hyper body with the idle and total timeouts and manages the lease.
 pub(crate) struct BodyReader {
     incoming: Incoming,
     lease: Option<Lease>,
     idle_timeout: Duration,
+    deadline: Deadline,
     finished: bool,
 }
 
 impl BodyReader {
-    pub(crate) fn new(incoming: Incoming, lease: Lease, idle_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        incoming: Incoming,
+        lease: Lease,
+        idle_timeout: Duration,
+        deadline: Deadline,
+    ) -> Self {
         let mut reader = Self {
             incoming,
             lease: Some(lease),
             idle_timeout,
+            deadline,
             finished: false,
         };
         if reader.incoming.is_end_stream() {
@@ -125,8 +151,13 @@ impl BodyReader {
 
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, UpstreamError>> {
         while !self.finished {
-            let frame = match tokio::time::timeout(self.idle_timeout, self.incoming.frame()).await {
-                Err(_) => return Some(Err(self.fail(UpstreamError::Timeout(TimeoutKind::Idle)))),
+            // The total budget wins when it ends before the idle gap would.
+            let (wait, kind) = match self.deadline.remaining() {
+                Some(left) if left < self.idle_timeout => (left, TimeoutKind::Total),
+                _ => (self.idle_timeout, TimeoutKind::Idle),
+            };
+            let frame = match tokio::time::timeout(wait, self.incoming.frame()).await {
+                Err(_) => return Some(Err(self.fail(UpstreamError::Timeout(kind)))),
                 Ok(None) => {
                     self.finish();
                     return None;

@@ -29,6 +29,7 @@ pub(super) fn tool_list(tools: &[Value], at: &str) -> Check {
                     function_parameters(tool.get("parameters"), name, &here)?;
                 }
             }
+            "image_generation" => crate::image::validate_tool(tool, &here)?,
             "namespace" => {
                 if let Some(nested) = tool.get("tools").and_then(Value::as_array) {
                     tool_list(nested, &format!("{here}.tools"))?;

@@ -7,6 +7,8 @@ mod support;
 
 mod endpoints;
 mod faults;
+mod images;
 mod oauth;
 mod rejections;
 mod stream;
+mod transport;

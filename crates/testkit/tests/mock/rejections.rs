@@ -225,12 +225,28 @@ async fn authentication_and_account_header() {
             ct,
             ("authorization", &bearer),
             ("chatgpt-account-id", "acct-auth"),
-            ("content-encoding", "zstd"),
+            ("content-encoding", "br"),
         ],
         Bytes::from_static(b"\x28\xb5\x2f\xfd"),
     )
     .await;
     assert_eq!(r.status, 415);
+
+    // zstd is what the official client sends: a truncated frame is a bad request, not 415.
+    let r = send(
+        server.addr(),
+        "POST",
+        path,
+        &[
+            ct,
+            ("authorization", &bearer),
+            ("chatgpt-account-id", "acct-auth"),
+            ("content-encoding", "zstd"),
+        ],
+        Bytes::from_static(b"\x28\xb5\x2f\xfd"),
+    )
+    .await;
+    assert_eq!(r.status, 400);
 
     let r = send(
         server.addr(),
@@ -247,7 +263,7 @@ async fn authentication_and_account_header() {
     )
     .await;
     assert_eq!(r.status, 426);
-    assert_eq!(server.stats().rejected, 7);
+    assert_eq!(server.stats().rejected, 8);
 }
 
 #[tokio::test]

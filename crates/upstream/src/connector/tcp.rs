@@ -1,6 +1,7 @@
 //! TCP stage: resolve, connect, and set TCP_NODELAY and keepalive on the socket.
 
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use socket2::{SockRef, TcpKeepalive};
@@ -13,8 +14,20 @@ const KEEPALIVE_TIME: Duration = Duration::from_secs(60);
 /// Interval between keepalive probes.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
 
-/// Connects to the first reachable address of `host:port`.
-pub(super) async fn connect(host: &str, port: u16) -> Result<TcpStream, UpstreamError> {
+/// Connects to the first reachable address of `host:port`, or to `connect_to` instead of
+/// resolving `host` (tests, pinned addresses).
+pub(super) async fn connect(
+    host: &str,
+    port: u16,
+    connect_to: Option<SocketAddr>,
+) -> Result<TcpStream, UpstreamError> {
+    if let Some(addr) = connect_to {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(UpstreamError::Connect)?;
+        configure(&stream).map_err(UpstreamError::Connect)?;
+        return Ok(stream);
+    }
     let addrs = tokio::net::lookup_host((host, port))
         .await
         .map_err(UpstreamError::Connect)?;

@@ -60,6 +60,7 @@ async fn responses_call_sends_the_official_header_set_in_order() {
         format!("session-id: {sid}"),
         format!("thread-id: {sid}"),
         "accept: text/event-stream".to_owned(),
+        "content-encoding: zstd".to_owned(),
         "content-type: application/json".to_owned(),
         format!("authorization: Bearer {TOKEN}"),
         format!("chatgpt-account-id: {ACCOUNT}"),
@@ -67,9 +68,35 @@ async fn responses_call_sends_the_official_header_set_in_order() {
         "user-agent: codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.169.0)"
             .to_owned(),
         format!("host: 127.0.0.1:{}", server.port),
-        format!("content-length: {}", body.len()),
+        format!("content-length: {}", request.body.len()),
     ];
     assert_eq!(request.header_lines(), expected);
+    assert_eq!(
+        zstd::decode_all(&request.body[..]).unwrap(),
+        body.as_bytes()
+    );
+}
+
+#[tokio::test]
+async fn uncompressed_bodies_when_compression_is_off() {
+    let (server, mut rx) = recording_server().await;
+    let mut cfg = support::config(&server.base());
+    cfg.compress_requests = false;
+    let upstream = Upstream::new(cfg).unwrap();
+    let body = r#"{"model":"gpt-6.1-sol"}"#;
+    drop(upstream.responses(support::call(body)).await.unwrap());
+    let request = rx.recv().await.unwrap();
+    assert!(
+        !request
+            .header_lines()
+            .iter()
+            .any(|l| l.starts_with("content-encoding"))
+    );
+    assert!(
+        request
+            .header_lines()
+            .contains(&format!("content-length: {}", body.len()).as_str())
+    );
     assert_eq!(request.body, body.as_bytes());
 }
 
