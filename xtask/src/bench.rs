@@ -15,6 +15,8 @@ use hyper_util::rt::TokioIo;
 use crate::clients::{Stack, mint_jwt};
 use crate::project_root;
 
+mod reuse;
+
 /// Flags of `cargo xtask bench`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -66,7 +68,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
 
-    println!("| scenario | target | conc | req/s | p50 ms | p99 ms | ttfb p50 | ttfb p99 | errors |");
+    println!(
+        "| scenario | target | conc | req/s | p50 ms | p99 ms | ttfb p50 | ttfb p99 | errors |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     let stack = Stack::start_with(&bin, &root.join("target/xtask-bench"), &[], 1)?;
     std::thread::sleep(Duration::from_millis(300));
@@ -82,7 +86,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
                 if matches!(target, Target::Gateway) {
                     gateway_requests += out.samples.len() as u64;
                 }
-                p99s[i] = print_row(if stream { "stream" } else { "non-stream" }, target, conc, &out);
+                p99s[i] = print_row(
+                    if stream { "stream" } else { "non-stream" },
+                    target,
+                    conc,
+                    &out,
+                );
             }
             if stream && conc == 64 {
                 p99_added.push(p99s[0].saturating_sub(p99s[1]));
@@ -103,12 +112,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     )?;
     let mut paced_rps = [0.0f64; 2];
     for (i, target) in [Target::Gateway, Target::Direct].into_iter().enumerate() {
-        let out = rt.block_on(load(&paced, target, true, 1000, dur.max(Duration::from_secs(3))))?;
+        let out = rt.block_on(load(
+            &paced,
+            target,
+            true,
+            1000,
+            dur.max(Duration::from_secs(3)),
+        ))?;
         print_row("paced stream", target, 1000, &out);
         paced_rps[i] = out.samples.len() as f64 / out.elapsed.as_secs_f64();
     }
     let paced_peak = rss_kib(paced.gateway.pid(), "VmHWM")?;
     paced.stop()?;
+
+    // Connection reuse vs a fresh TLS handshake per request (issue 6).
+    reuse::run(&bin, &root, &rt, dur)?;
 
     let tick = 100.0; // USER_HZ on Linux
     let cpu_secs = (cpu_after - cpu_before) as f64 / tick;
@@ -116,20 +134,40 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     println!("| metric | value | target |");
     println!("|---|---|---|");
     if let Some(added) = p99_added.first() {
-        println!("| added p99 at 64 streams | {:.3} ms | <= 1 ms |", added.as_secs_f64() * 1e3);
+        println!(
+            "| added p99 at 64 streams | {:.3} ms | <= 1 ms |",
+            added.as_secs_f64() * 1e3
+        );
     }
-    println!("| gateway idle RSS | {:.1} MB | <= 20 MB |", idle_rss as f64 / 1024.0);
-    println!("| gateway peak RSS (<=256 streams) | {:.1} MB | <= 64 MB |", peak_rss as f64 / 1024.0);
-    println!("| gateway peak RSS (1000 paced streams) | {:.1} MB | - |", paced_peak as f64 / 1024.0);
+    println!(
+        "| gateway idle RSS | {:.1} MB | <= 20 MB |",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "| gateway peak RSS (<=256 streams) | {:.1} MB | <= 64 MB |",
+        peak_rss as f64 / 1024.0
+    );
+    println!(
+        "| gateway peak RSS (1000 paced streams) | {:.1} MB | - |",
+        paced_peak as f64 / 1024.0
+    );
     println!(
         "| gateway CPU s per 1000 requests | {:.3} | - |",
-        if gateway_requests > 0 { cpu_secs * 1000.0 / gateway_requests as f64 } else { 0.0 }
+        if gateway_requests > 0 {
+            cpu_secs * 1000.0 / gateway_requests as f64
+        } else {
+            0.0
+        }
     );
     println!(
         "| paced throughput gateway/direct | {:.0}/{:.0} req/s ({:.0}%) | 100% |",
         paced_rps[0],
         paced_rps[1],
-        if paced_rps[1] > 0.0 { 100.0 * paced_rps[0] / paced_rps[1] } else { 0.0 }
+        if paced_rps[1] > 0.0 {
+            100.0 * paced_rps[0] / paced_rps[1]
+        } else {
+            0.0
+        }
     );
     Ok(())
 }
@@ -166,7 +204,13 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Runs `conc` closed-loop clients for `dur`, each on its own keep-alive connection.
-async fn load(stack: &Stack, target: Target, stream: bool, conc: usize, dur: Duration) -> anyhow::Result<Outcome> {
+async fn load(
+    stack: &Stack,
+    target: Target,
+    stream: bool,
+    conc: usize,
+    dur: Duration,
+) -> anyhow::Result<Outcome> {
     let token = mint_jwt("00000000-0000-4000-8000-000000000000", 0);
     let (port, path, body, headers): (u16, &str, Bytes, Vec<(&str, String)>) = match target {
         Target::Gateway => (
@@ -206,7 +250,11 @@ async fn load(stack: &Stack, target: Target, stream: bool, conc: usize, dur: Dur
         samples.extend(s);
         errors += e;
     }
-    Ok(Outcome { samples, errors, elapsed: start.elapsed() })
+    Ok(Outcome {
+        samples,
+        errors,
+        elapsed: start.elapsed(),
+    })
 }
 
 async fn client_loop(
@@ -230,7 +278,9 @@ async fn client_loop(
                 }
             }
         }
-        let Some(sender) = conn.as_mut() else { continue };
+        let Some(sender) = conn.as_mut() else {
+            continue;
+        };
         match one_request(sender, port, path, &body, &headers).await {
             Ok(s) => samples.push(s),
             Err(_) => {
@@ -242,7 +292,9 @@ async fn client_loop(
     (samples, errors)
 }
 
-async fn connect(port: u16) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+async fn connect(
+    port: u16,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
@@ -279,7 +331,10 @@ async fn one_request(
         }
     }
     let total = t0.elapsed();
-    Ok(Sample { total, ttfb: ttfb.unwrap_or(total) })
+    Ok(Sample {
+        total,
+        ttfb: ttfb.unwrap_or(total),
+    })
 }
 
 /// A `/proc/PID/status` memory field in KiB (`VmRSS`, `VmHWM`).
@@ -287,14 +342,24 @@ fn rss_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').split_whitespace().next()?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim_start_matches(':')
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .with_context(|| format!("no {field} for pid {pid}"))
 }
 
 /// utime + stime of a process in clock ticks.
 fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let after = stat.rsplit_once(')').map(|(_, r)| r).context("bad /proc stat")?;
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .context("bad /proc stat")?;
     let f: Vec<&str> = after.split_whitespace().collect();
     let utime: u64 = f.get(11).and_then(|s| s.parse().ok()).context("no utime")?;
     let stime: u64 = f.get(12).and_then(|s| s.parse().ok()).context("no stime")?;

@@ -9,11 +9,27 @@ use crate::project_root;
 /// Runs every gate; stops at the first failure.
 pub(crate) fn run(with_clients: bool) -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--", "--check"], &[])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     cargo(&["test", "--workspace", "--locked"], &[])?;
-    cargo(&["doc", "--workspace", "--no-deps", "--locked"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    cargo(
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     if with_clients {
         crate::clients::run()?;
+        crate::claude_code::run()?;
+        crate::codex_cli::run()?;
     }
     println!("xtask ci: all gates passed");
     Ok(())
@@ -21,7 +37,10 @@ pub(crate) fn run(with_clients: bool) -> anyhow::Result<()> {
 
 /// Re-blesses golden expectations.
 pub(crate) fn bless() -> anyhow::Result<()> {
-    cargo(&["test", "--workspace", "--locked", "golden"], &[("UPDATE_EXPECT", "1")])
+    cargo(
+        &["test", "--workspace", "--locked", "golden"],
+        &[("UPDATE_EXPECT", "1")],
+    )
 }
 
 /// Runs `cargo ARGS` in the project root and fails if it fails.
@@ -33,7 +52,9 @@ pub(crate) fn cargo(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let status = cmd.status().with_context(|| format!("running cargo {}", args.join(" ")))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("cargo {} failed ({status})", args.join(" "));
     }

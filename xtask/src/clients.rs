@@ -14,23 +14,64 @@ use crate::procs::{Guard, free_port, http_request, wait_http_ok};
 use crate::project_root;
 
 /// Pinned client versions (see shared/CLIENTS.md for the versions verified against the wire).
-const PY_REQUIREMENTS: &[&str] = &["openai==2.54.0", "pytest==8.4.2"];
+const PY_REQUIREMENTS: &[&str] = &[
+    "openai==2.54.0",
+    "anthropic==2.12.0",
+    "google-genai==3.4.0",
+    "ollama==0.6.3",
+    "pytest==8.4.2",
+];
 
 /// The proxy API key the suites use.
-const TEST_KEY: &str = "cpk-xtask-clients";
+pub(crate) const TEST_KEY: &str = "cpk-xtask-clients";
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = project_root();
-    crate::ci::cargo(&["build", "--locked", "-p", "codex-proxy-server", "-p", "codex-proxy-testkit", "--bins"], &[])?;
+    crate::ci::cargo(
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "codex-proxy-server",
+            "-p",
+            "codex-proxy-testkit",
+            "--bins",
+        ],
+        &[],
+    )?;
     let python = ensure_venv(&root)?;
-    let stack = Stack::start(&root.join("target/debug"), &root.join("target/xtask-clients"))?;
+    let stack = Stack::start(
+        &root.join("target/debug"),
+        &root.join("target/xtask-clients"),
+    )?;
 
     let status = Command::new(&python)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "xtask/clients/"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "xtask/clients/",
+        ])
         .current_dir(&root)
-        .env("GATEWAY_BASE_URL", format!("http://127.0.0.1:{}/v1", stack.gateway_port))
+        .env(
+            "GATEWAY_BASE_URL",
+            format!("http://127.0.0.1:{}/v1", stack.gateway_port),
+        )
         .env("GATEWAY_API_KEY", TEST_KEY)
-        .env("MOCK_BASE_URL", format!("http://127.0.0.1:{}", stack.mock_port))
+        .env(
+            "GATEWAY_ROOT_URL",
+            format!("http://127.0.0.1:{}", stack.gateway_port),
+        )
+        .env(
+            "OLLAMA_HOST",
+            format!("http://127.0.0.1:{}", stack.ollama_port),
+        )
+        .env(
+            "MOCK_BASE_URL",
+            format!("http://127.0.0.1:{}", stack.mock_port),
+        )
         .status()
         .context("running pytest")?;
     stack.stop()?;
@@ -52,7 +93,13 @@ fn ensure_venv(root: &Path) -> anyhow::Result<PathBuf> {
     run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     run_ok(
         Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(PY_REQUIREMENTS),
     )?;
     std::fs::write(&stamp, wanted)?;
@@ -73,6 +120,8 @@ pub(crate) struct Stack {
     pub(crate) gateway: Guard,
     pub(crate) mock_port: u16,
     pub(crate) gateway_port: u16,
+    /// The Ollama bridge listener (enabled in every stack).
+    pub(crate) ollama_port: u16,
 }
 
 impl Stack {
@@ -93,6 +142,7 @@ impl Stack {
         std::fs::create_dir_all(&data)?;
         let mock_port = free_port()?;
         let gateway_port = free_port()?;
+        let ollama_port = free_port()?;
         let mock_port_s = mock_port.to_string();
         let mut mock_args = vec!["--port", mock_port_s.as_str()];
         mock_args.extend_from_slice(mock_flags);
@@ -103,14 +153,19 @@ impl Stack {
             &[],
             &work.join("codex-mock.log"),
         )?;
-        wait_http_ok(&mut mock, mock_port, "/backend-api/codex/models", Duration::from_secs(20))
-            .or_else(|_| wait_port(&mut mock, mock_port))?;
+        wait_http_ok(
+            &mut mock,
+            mock_port,
+            "/backend-api/codex/models",
+            Duration::from_secs(20),
+        )
+        .or_else(|_| wait_port(&mut mock, mock_port))?;
 
         let config = work.join("config.yaml");
         std::fs::write(
             &config,
             format!(
-                "server:\n  proxy_api_key: {TEST_KEY}\napi:\n  base_url: http://127.0.0.1:{mock_port}/backend-api\nauth:\n  oauth_token_endpoint: http://127.0.0.1:{mock_port}/oauth/token\n"
+                "server:\n  proxy_api_key: {TEST_KEY}\napi:\n  base_url: http://127.0.0.1:{mock_port}/backend-api\nauth:\n  oauth_token_endpoint: http://127.0.0.1:{mock_port}/oauth/token\nollama:\n  enabled: true\n  host: 127.0.0.1\n  port: {ollama_port}\n"
             ),
         )?;
         let gateway_port_s = gateway_port.to_string();
@@ -119,11 +174,23 @@ impl Stack {
         let mut gateway = Guard::spawn(
             "codex-proxy",
             &bin_dir.join("codex-proxy"),
-            &["--port", &gateway_port_s, "--data-dir", &data_s, "--config", &config_s],
+            &[
+                "--port",
+                &gateway_port_s,
+                "--data-dir",
+                &data_s,
+                "--config",
+                &config_s,
+            ],
             &[("RUST_LOG", "warn")],
             &work.join("codex-proxy.log"),
         )?;
-        wait_http_ok(&mut gateway, gateway_port, "/health", Duration::from_secs(20))?;
+        wait_http_ok(
+            &mut gateway,
+            gateway_port,
+            "/health",
+            Duration::from_secs(20),
+        )?;
         for i in 0..accounts {
             let token = mint_jwt(&format!("00000000-0000-4000-8000-{i:012}"), i);
             let body = serde_json::to_vec(&serde_json::json!({ "token": token }))?;
@@ -135,10 +202,19 @@ impl Stack {
                 Some(&body),
             )?;
             if !(200..300).contains(&status) {
-                bail!("adding account failed: {status} {}", String::from_utf8_lossy(&reply));
+                bail!(
+                    "adding account failed: {status} {}",
+                    String::from_utf8_lossy(&reply)
+                );
             }
         }
-        Ok(Stack { mock, gateway, mock_port, gateway_port })
+        Ok(Stack {
+            mock,
+            gateway,
+            mock_port,
+            gateway_port,
+            ollama_port,
+        })
     }
 
     /// Stops both processes; the gateway must exit on SIGTERM.
@@ -188,7 +264,11 @@ fn b64url(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..chars {

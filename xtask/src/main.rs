@@ -7,9 +7,12 @@
 
 mod bench;
 mod ci;
+mod claude_code;
 mod clients;
+mod codex_cli;
 mod procs;
 mod replay;
+mod soak;
 #[cfg(test)]
 mod tidy;
 
@@ -28,7 +31,7 @@ struct Cli {
 enum Cmd {
     /// Everything CI checks: fmt, clippy, tests, docs, real SDK clients.
     Ci {
-        /// Skip the real-client suite (needs PyPI on first run).
+        /// Skip the real-client suites (SDKs from PyPI, CLIs from npm).
         #[arg(long)]
         no_clients: bool,
     },
@@ -44,6 +47,12 @@ enum Cmd {
     },
     /// Drive the gateway with the official SDKs (Python venv under target/).
     Clients,
+    /// Claude Code (pinned, from npm) completes a tool loop through the gateway, offline.
+    ClaudeCode,
+    /// Codex CLI (pinned, from npm) completes a tool loop through the gateway, offline.
+    CodexCli,
+    /// 2,000 requests through the gateway on four accounts with a fault mix.
+    Soak,
     /// Release-build benchmark of the gateway against the fake backend.
     Bench(bench::Args),
 }
@@ -55,6 +64,9 @@ fn main() -> anyhow::Result<()> {
         Cmd::Bless => ci::bless(),
         Cmd::Replay { file, to } => replay::run(&file, &to),
         Cmd::Clients => clients::run(),
+        Cmd::ClaudeCode => claude_code::run(),
+        Cmd::CodexCli => codex_cli::run(),
+        Cmd::Soak => soak::run(),
         Cmd::Bench(args) => bench::run(&args),
     }
 }
@@ -62,5 +74,8 @@ fn main() -> anyhow::Result<()> {
 /// The workspace root (the parent of `xtask/`).
 pub(crate) fn project_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest.to_path_buf())
+    manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| manifest.to_path_buf())
 }

@@ -23,15 +23,21 @@ impl Guard {
         env: &[(&str, &str)],
         log: &Path,
     ) -> anyhow::Result<Guard> {
-        let out = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let out =
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let err = out.try_clone()?;
         let mut cmd = Command::new(program);
         cmd.args(args).stdin(Stdio::null()).stdout(out).stderr(err);
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().with_context(|| format!("starting {}", program.display()))?;
-        Ok(Guard { name: name.to_owned(), child })
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))?;
+        Ok(Guard {
+            name: name.to_owned(),
+            child,
+        })
     }
 
     /// Process id, for RSS and CPU readings.
@@ -49,7 +55,10 @@ impl Guard {
 
     /// Sends SIGTERM and waits up to `grace` before killing.
     pub(crate) fn terminate(mut self, grace: Duration) -> anyhow::Result<()> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if self.child.try_wait()?.is_some() {
@@ -77,7 +86,12 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Waits until `GET path` on 127.0.0.1:port answers 200, or fails after `timeout`.
-pub(crate) fn wait_http_ok(guard: &mut Guard, port: u16, path: &str, timeout: Duration) -> anyhow::Result<()> {
+pub(crate) fn wait_http_ok(
+    guard: &mut Guard,
+    port: u16,
+    path: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
         guard.check_alive()?;
@@ -102,12 +116,16 @@ pub(crate) fn http_request(
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut req = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n");
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     if let Some(b) = body {
-        req.push_str(&format!("content-length: {}\r\ncontent-type: application/json\r\n", b.len()));
+        req.push_str(&format!(
+            "content-length: {}\r\ncontent-type: application/json\r\n",
+            b.len()
+        ));
     }
     req.push_str("\r\n");
     s.write_all(req.as_bytes())?;

@@ -24,14 +24,20 @@ const ALLOWED_EDGES: &[(&str, &[&str])] = &[
             "codex-proxy-fingerprint",
         ],
     ),
-    ("codex-proxy-server", &["codex-proxy-gateway", "codex-proxy-pool"]),
+    (
+        "codex-proxy-server",
+        &["codex-proxy-gateway", "codex-proxy-pool"],
+    ),
 ];
 
 /// Packages that must never appear among a crate's normal dependencies (I/O stays out of the
 /// sans-I/O crates; storage and HTTP clients stay in their own crates).
 const FORBIDDEN: &[(&str, &[&str])] = &[
     ("codex-proxy-schema", &["tokio", "hyper", "redb", "tracing"]),
-    ("codex-proxy-translate", &["tokio", "hyper", "redb", "tracing"]),
+    (
+        "codex-proxy-translate",
+        &["tokio", "hyper", "redb", "tracing"],
+    ),
     ("codex-proxy-upstream", &["redb"]),
     ("codex-proxy-pool", &["hyper", "tokio-rustls"]),
 ];
@@ -40,7 +46,9 @@ fn manifests() -> Vec<PathBuf> {
     let root = project_root();
     let mut out = Vec::new();
     for dir in ["crates", "bins"] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for e in entries.flatten() {
             let m = e.path().join("Cargo.toml");
             if m.exists() {
@@ -82,10 +90,16 @@ fn crate_edges_follow_the_architecture() {
     for m in manifests() {
         let (name, deps) = parse_manifest(&m);
         let Some(ok) = allowed.get(name.as_str()) else {
-            panic!("{name} ({}) is not in ALLOWED_EDGES: add it with its allowed edges", m.display());
+            panic!(
+                "{name} ({}) is not in ALLOWED_EDGES: add it with its allowed edges",
+                m.display()
+            );
         };
         for d in deps.iter().filter(|d| d.starts_with("codex-proxy-")) {
-            assert!(ok.contains(&d.as_str()), "{name} must not depend on {d} (see ARCHITECTURE.md)");
+            assert!(
+                ok.contains(&d.as_str()),
+                "{name} must not depend on {d} (see ARCHITECTURE.md)"
+            );
         }
         if let Some((_, bad)) = FORBIDDEN.iter().find(|(n, _)| *n == name) {
             for d in &deps {
@@ -103,7 +117,9 @@ fn every_rust_file_starts_with_a_module_doc() {
     let mut missing = Vec::new();
     let mut stack = vec![root.join("crates"), root.join("bins"), root.join("xtask")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -116,7 +132,10 @@ fn every_rust_file_starts_with_a_module_doc() {
             }
         }
     }
-    assert!(missing.is_empty(), "files without a leading //! doc line: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a leading //! doc line: {missing:?}"
+    );
 }
 
 #[test]
@@ -124,13 +143,20 @@ fn no_mod_rs_files() {
     let root = project_root();
     let mut stack = vec![root.join("crates"), root.join("bins"), root.join("xtask")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
             } else {
-                assert_ne!(p.file_name().and_then(|n| n.to_str()), Some("mod.rs"), "{}", p.display());
+                assert_ne!(
+                    p.file_name().and_then(|n| n.to_str()),
+                    Some("mod.rs"),
+                    "{}",
+                    p.display()
+                );
             }
         }
     }

@@ -66,7 +66,7 @@ async fn wait_for_signal() {
     }
 }
 
-fn open_pool(cli: &Cli) -> anyhow::Result<Pool> {
+pub(crate) fn open_pool(cli: &Cli) -> anyhow::Result<Pool> {
     let loaded = load(cli)?;
     codex_proxy_gateway::keys::ensure_data_dir(&cli.data_dir)
         .context("cannot create the data dir")?;
@@ -161,6 +161,78 @@ pub(crate) fn keys(cli: &Cli) -> anyhow::Result<()> {
             local_yaml(&cli.data_dir).display()
         )?,
     }
+    drop(out);
+    keys_list(cli)
+}
+
+/// `codex-proxy keys list`: client keys, masked.
+pub(crate) fn keys_list(cli: &Cli) -> anyhow::Result<()> {
+    let pool = open_pool(cli)?;
+    let keys = pool.list_client_keys();
+    let mut out = std::io::stdout().lock();
+    if keys.is_empty() {
+        writeln!(
+            out,
+            "no client keys; create one with `codex-proxy keys create --label NAME`"
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "client keys:")?;
+    for k in keys {
+        let models = k
+            .allowed_models
+            .as_ref()
+            .map_or_else(|| "all models".to_owned(), |m| m.join(","));
+        let budget = k.token_budget.map_or_else(
+            || "no budget".to_owned(),
+            |b| format!("{}/{b} tokens", k.used_tokens),
+        );
+        let state = if k.revoked { "revoked" } else { "active" };
+        writeln!(
+            out,
+            "  {}\t{}\t{}\t{state}\t{models}\t{budget}",
+            k.id, k.masked, k.label
+        )?;
+    }
+    Ok(())
+}
+
+/// `codex-proxy keys create`: prints the new key once.
+pub(crate) fn keys_create(
+    cli: &Cli,
+    label: &str,
+    models: &[String],
+    expires_days: Option<u64>,
+    budget: Option<u64>,
+) -> anyhow::Result<()> {
+    if label.trim().is_empty() {
+        anyhow::bail!("--label must not be empty");
+    }
+    let pool = open_pool(cli)?;
+    let now = SystemTime::now();
+    let models: Vec<String> = models
+        .iter()
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    let expires =
+        expires_days.map(|d| now + std::time::Duration::from_secs(d.saturating_mul(86_400)));
+    let (info, key) = pool
+        .create_client_key(
+            label,
+            (!models.is_empty()).then_some(models),
+            expires,
+            budget,
+            now,
+        )
+        .context("cannot store the client key")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "created client key {} ({}):", info.id, info.label)?;
+    writeln!(out, "{key}")?;
+    writeln!(
+        out,
+        "it is shown only once; clients send it as `Authorization: Bearer <key>`"
+    )?;
     Ok(())
 }
 

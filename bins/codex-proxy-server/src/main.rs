@@ -4,6 +4,7 @@
 
 mod commands;
 mod load;
+mod login;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -40,12 +41,42 @@ enum Command {
         #[command(subcommand)]
         action: AccountsAction,
     },
-    /// Print the proxy API key and where it is stored.
-    Keys,
+    /// Print the proxy API key and list client keys; `keys create` makes a client key.
+    Keys {
+        #[command(subcommand)]
+        action: Option<KeysAction>,
+    },
     /// Load and validate the config, print the effective config with secrets masked.
     CheckConfig,
-    /// Log in with OpenAI OAuth (not implemented yet).
-    Login,
+    /// Log in to a ChatGPT account (OAuth, as the official Codex CLI does) and store it.
+    /// The browser redirect is awaited on 127.0.0.1:1455 (`--port` to change); the redirect
+    /// url can also be pasted.
+    Login {
+        /// Use the device-code flow (enter a code on another device) instead of a redirect.
+        #[arg(long)]
+        device: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// List client keys (masked).
+    List,
+    /// Create a client key; it is printed once.
+    Create {
+        /// A name for the key.
+        #[arg(long)]
+        label: String,
+        /// Models the key may use, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Days until the key expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u64>,
+        /// Token budget (input + output tokens; default: unlimited).
+        #[arg(long)]
+        budget: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,15 +110,21 @@ fn main() -> ExitCode {
         Some(Command::Accounts {
             action: AccountsAction::Export { minimal },
         }) => commands::accounts_export(&cli, minimal),
-        Some(Command::Keys) => commands::keys(&cli),
+        Some(Command::Keys { action: None }) => commands::keys(&cli),
+        Some(Command::Keys {
+            action: Some(KeysAction::List),
+        }) => commands::keys_list(&cli),
+        Some(Command::Keys {
+            action:
+                Some(KeysAction::Create {
+                    ref label,
+                    ref models,
+                    expires_days,
+                    budget,
+                }),
+        }) => commands::keys_create(&cli, label, models, expires_days, budget),
         Some(Command::CheckConfig) => commands::check_config(&cli),
-        Some(Command::Login) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "not implemented yet: import an auth.json with `codex-proxy accounts import ~/.codex/auth.json`"
-            );
-            return ExitCode::from(2);
-        }
+        Some(Command::Login { device }) => login::login(&cli, device),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,15 +1,21 @@
 //! Validated configuration: [`GatewayConfig`], built once from a [`RawConfig`] (the merged YAML
 //! layers) by [`GatewayConfig::from_raw`]. Every error names the failing key path.
 
+mod accounts;
+mod ollama;
 pub mod raw;
+mod transport;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+pub use self::accounts::AccountsConfig;
+pub use self::ollama::OllamaConfig;
 pub use self::raw::RawConfig;
 use self::raw::RawModelsFile;
+pub use self::transport::{DEFAULT_FEED_URL, TransportConfig};
 use self::validate::{api, auth, model, non_empty, server, validate_unused};
 use crate::catalog::ModelInfo;
 
@@ -110,6 +116,12 @@ pub struct GatewayConfig {
     pub auth: AuthConfig,
     /// Client identity shown upstream.
     pub client: ClientConfig,
+    /// The Ollama bridge listener.
+    pub ollama: OllamaConfig,
+    /// Rotation, concurrency and quota settings.
+    pub accounts: AccountsConfig,
+    /// Client profile overrides, fingerprint updater, WebSocket pool, TLS extras.
+    pub transport: TransportConfig,
 }
 
 /// `server.*`
@@ -169,6 +181,9 @@ pub struct ModelConfig {
     pub static_models: Vec<ModelInfo>,
     /// `model.custom_models` entries (win over everything on the same id).
     pub custom_models: Vec<ModelInfo>,
+    /// `model.image_host_model`: the Codex model that runs the `image_generation` tool for
+    /// `/v1/images/*` (default `gpt-5.5`).
+    pub image_host_model: String,
 }
 
 /// `auth.*`
@@ -250,12 +265,18 @@ impl GatewayConfig {
             )?,
             force_http11: raw.tls.force_http11.unwrap_or(false),
         };
+        let ollama = self::ollama::ollama(&raw)?;
+        let accounts = self::accounts::accounts(&raw)?;
+        let transport = self::transport::transport(&raw)?;
         Ok(Self {
             server,
             api,
             model,
             auth,
             client,
+            ollama,
+            accounts,
+            transport,
         })
     }
 }

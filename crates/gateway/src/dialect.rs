@@ -75,8 +75,8 @@ impl Collect for ChatCollector {
     }
 }
 
-/// Sets a stable `prompt_cache_key` when the client gave none, encodes the request and sends it
-/// with failover. `seed` distinguishes callers (the presented key) in the session derivation.
+/// Encodes the request and sends it with failover; when the client gave no `prompt_cache_key`
+/// each attempt sends the leased account's stable key for this session. `seed` distinguishes callers (the presented key) in the session derivation.
 pub(crate) async fn send_translated(
     state: &AppState,
     request: &mut ResponsesRequest,
@@ -85,13 +85,14 @@ pub(crate) async fn send_translated(
     request_id: &str,
 ) -> Result<Attempted, GatewayError> {
     let session_id = session_id(request, conversation, seed);
-    if request.prompt_cache_key.is_none() {
-        request.prompt_cache_key = Some(session_id.clone());
-    }
     let body: Bytes = serde_json::to_vec(&*request)
         .map_err(|_| GatewayError::Internal("cannot encode the upstream request"))?
         .into();
-    attempt::send(state, &request.model, body, &session_id, request_id).await
+    if request.prompt_cache_key.is_some() {
+        return attempt::send(state, &request.model, body, &session_id, request_id).await;
+    }
+    // The leased account's stable key for this session (pool session affinity).
+    attempt::send_with_cache_key(state, &request.model, body, &session_id, request_id).await
 }
 
 /// A streamed response translating `attempted` with `translator`.

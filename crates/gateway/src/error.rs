@@ -20,6 +20,12 @@ pub enum Dialect {
     OpenAi,
     /// Admin routes: `{error: "<message>"}`.
     Admin,
+    /// Anthropic `{type:"error", error:{type, message}}`.
+    Anthropic,
+    /// Gemini `{error:{code, message, status}}`.
+    Gemini,
+    /// Ollama bridge `{error: "<message>"}`.
+    Ollama,
 }
 
 /// Why a request failed. Messages are lowercase, actionable and never contain secrets.
@@ -30,6 +36,11 @@ pub enum GatewayError {
         "invalid proxy api key: send `Authorization: Bearer <key>` or `x-api-key: <key>`; `codex-proxy keys` prints it"
     )]
     Unauthorized,
+    /// A client key tried an admin or account route (those need the master key).
+    #[error(
+        "this route needs the master key (server.proxy_api_key); client keys only reach the model apis"
+    )]
+    Forbidden,
     /// The request body exceeds `server.max_body_bytes`.
     #[error("request body exceeds {limit} bytes (server.max_body_bytes)")]
     BodyTooLarge {
@@ -70,12 +81,23 @@ pub enum GatewayError {
         "no account: run `codex-proxy login` or import one with `codex-proxy accounts import FILE`"
     )]
     NoAccount,
-    /// Every account is rate limited.
-    #[error("all accounts are rate limited; retry later")]
+    /// Every account is rate limited, out of quota or cooling down.
+    #[error(
+        "all accounts are rate limited or out of quota; the earliest resets {}",
+        reset_text(*.retry_after, *.reset_at)
+    )]
     AllRateLimited {
         /// When the first account becomes usable again.
         retry_after: Option<Duration>,
+        /// The same moment as Unix seconds, for the message.
+        reset_at: Option<u64>,
     },
+    /// An OAuth login step failed (denied, expired, state mismatch, exchange refused, ...).
+    #[error("login failed: {0}")]
+    Login(codex_proxy_pool::LoginError),
+    /// A pool client key was refused (unknown, revoked, expired, over budget, model).
+    #[error("{0}")]
+    ClientKey(codex_proxy_pool::KeyError),
     /// Accounts exist but none can serve (expired, banned, disabled, quota exhausted).
     #[error("no available accounts: {detail}")]
     NoUsableAccount {
@@ -130,6 +152,7 @@ impl GatewayError {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::BodyRead => "body_read",
             Self::NotFound { .. } => "not_found",
@@ -139,6 +162,8 @@ impl GatewayError {
             Self::Translate(_) => "translate",
             Self::NoAccount => "no_account",
             Self::AllRateLimited { .. } => "all_rate_limited",
+            Self::ClientKey(e) => e.label(),
+            Self::Login(_) => "login",
             Self::NoUsableAccount { .. } => "no_usable_account",
             Self::Upstream(e) => e.label(),
             Self::Store => "store",
@@ -152,6 +177,7 @@ impl GatewayError {
         let message = self.to_string();
         let (status, class, code, param, retry_after) = match self {
             Self::Unauthorized => (401, C::Authentication, Some("invalid_api_key"), None, None),
+            Self::Forbidden => (403, C::Authentication, Some("forbidden"), None, None),
             Self::BodyTooLarge { .. } => (
                 413,
                 C::InvalidRequest,
@@ -180,7 +206,20 @@ impl GatewayError {
             }
             Self::Translate(r) => return translate_reply(r),
             Self::NoAccount => (503, C::Server, Some("no_available_accounts"), None, None),
-            Self::AllRateLimited { retry_after } => (
+            Self::Login(e) if e.is_retryable() => (502, C::Server, Some(e.label()), None, None),
+            Self::Login(e) => (400, C::InvalidRequest, Some(e.label()), None, None),
+            Self::ClientKey(e) => (
+                e.status(),
+                match e.status() {
+                    429 => C::RateLimit,
+                    403 => C::InvalidRequest,
+                    _ => C::Authentication,
+                },
+                Some(e.label()),
+                None,
+                None,
+            ),
+            Self::AllRateLimited { retry_after, .. } => (
                 429,
                 C::RateLimit,
                 Some("rate_limit_exceeded"),
@@ -221,7 +260,18 @@ impl Reply {
                     "code": self.code,
                 }
             }),
-            Dialect::Admin => serde_json::json!({ "error": self.message }),
+            Dialect::Admin | Dialect::Ollama => serde_json::json!({ "error": self.message }),
+            Dialect::Gemini => serde_json::json!({
+                "error": {
+                    "code": self.status.as_u16(),
+                    "message": self.message,
+                    "status": codex_proxy_translate::gemini::gemini_status(self.status.as_u16()),
+                }
+            }),
+            Dialect::Anthropic => serde_json::json!({
+                "type": "error",
+                "error": { "type": anthropic_type(self.class, self.status), "message": self.message },
+            }),
         };
         let mut resp = Response::new(full(serde_json::to_vec(&body).unwrap_or_default()));
         *resp.status_mut() = self.status;
@@ -244,6 +294,22 @@ fn openai_type(class: ErrorClass) -> &'static str {
         }
         ErrorClass::RateLimit => "rate_limit_error",
         ErrorClass::Server => "server_error",
+    }
+}
+
+/// Anthropic `error.type`: the client's own mistakes by status, rate limits, overload (503,
+/// 529) and every other server-side failure as `api_error`.
+fn anthropic_type(class: ErrorClass, status: StatusCode) -> &'static str {
+    match (class, status.as_u16()) {
+        (ErrorClass::Authentication, 403) => "permission_error",
+        (ErrorClass::Authentication, _) => "authentication_error",
+        (ErrorClass::NotFound, _) | (ErrorClass::InvalidRequest, 404) => "not_found_error",
+        (ErrorClass::InvalidRequest, 413) => "request_too_large",
+        (ErrorClass::InvalidRequest, 403) => "permission_error",
+        (ErrorClass::InvalidRequest, _) => "invalid_request_error",
+        (ErrorClass::RateLimit, _) => "rate_limit_error",
+        (ErrorClass::Server, 503 | 529) => "overloaded_error",
+        (ErrorClass::Server, _) => "api_error",
     }
 }
 
@@ -292,6 +358,15 @@ fn upstream_reply(e: &UpstreamError, message: String) -> Reply {
             .reset_after()
             .map(|d| d.as_secs().max(1))
             .filter(|_| status == 429),
+    }
+}
+
+/// `in 42s (at 1767225600, unix)` or `later` when unknown.
+fn reset_text(retry_after: Option<Duration>, reset_at: Option<u64>) -> String {
+    match (retry_after, reset_at) {
+        (Some(d), Some(at)) => format!("in {}s (at {at}, unix time)", d.as_secs().max(1)),
+        (Some(d), None) => format!("in {}s", d.as_secs().max(1)),
+        _ => "later".to_owned(),
     }
 }
 

@@ -70,11 +70,24 @@ pub(crate) fn transport_failure(e: &UpstreamError) -> UpstreamFailure {
     }
 }
 
-/// Watches events for what the pool wants to know (usage of a finished response).
-#[derive(Debug, Default)]
+/// Watches events for what the pool wants to know (usage of a finished response). Created
+/// inside the request's handler, it remembers the caller's client key so the usage is also
+/// counted against that key's budget.
+#[derive(Debug)]
 pub(crate) struct Tap {
     usage: UsageDelta,
     completed: bool,
+    client_key: Option<codex_proxy_pool::KeyId>,
+}
+
+impl Default for Tap {
+    fn default() -> Self {
+        Self {
+            usage: UsageDelta::default(),
+            completed: false,
+            client_key: crate::auth::current_key(),
+        }
+    }
 }
 
 impl Tap {
@@ -96,6 +109,16 @@ impl Tap {
     pub fn report(&self, state: &AppState, lease: &codex_proxy_pool::Lease) {
         if self.completed {
             crate::pool_glue::report_success(state, lease, self.usage);
+            if let Some(key) = &self.client_key {
+                let tokens = self.usage.input_tokens + self.usage.output_tokens;
+                if let Err(e) =
+                    state
+                        .pool
+                        .record_key_usage(key, tokens, std::time::SystemTime::now())
+                {
+                    tracing::debug!(error = e.label(), "client key usage not recorded");
+                }
+            }
         }
     }
 }

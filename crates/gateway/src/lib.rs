@@ -13,25 +13,37 @@
 //! Start reading at [`Gateway::start`] (`server.rs`), then `router.rs` and `chat.rs`;
 //! configuration is [`GatewayConfig`] (`config.rs`, raw keys in `config/raw.rs`).
 
+mod account_proxy;
 mod accounts;
+mod admin;
+mod anthropic;
 mod attempt;
 mod auth;
 pub mod body;
 pub mod catalog;
 mod chat;
 pub mod config;
+mod dialect;
 pub mod error;
 mod events;
+mod gemini;
 pub mod keys;
+pub mod login;
 mod models;
+mod ollama;
 mod pool_glue;
-mod refresher;
+pub mod refresher;
+mod responses;
+mod responses_ws;
 mod router;
+mod scheduler;
 mod server;
 mod state;
 mod stream_body;
+mod transport;
 
-pub use config::{ConfigError, GatewayConfig, ProxyApiKey, RawConfig};
+pub use config::{ConfigError, GatewayConfig, OllamaConfig, ProxyApiKey, RawConfig};
 pub use error::{Dialect, GatewayError};
 pub use pool_glue::pool_config;
+pub use refresher::{UpstreamOAuth, oauth_config};
 pub use server::{Gateway, RunningGateway, ShutdownReport, StartError};

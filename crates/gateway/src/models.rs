@@ -75,7 +75,11 @@ pub(crate) async fn refresh_if_stale(state: &AppState) {
         state.config.client.app_version
     );
     let creds = crate::pool_glue::credentials(&lease);
-    let fetched = match tokio::time::timeout(FETCH_TIMEOUT, state.upstream.get(&path, &creds)).await
+    let fetched = match tokio::time::timeout(
+        FETCH_TIMEOUT,
+        state.transport.for_lease(state, &lease).get(&path, &creds),
+    )
+    .await
     {
         Ok(Ok(resp)) => parse_backend_models(&resp.body),
         Ok(Err(e)) => {
@@ -90,6 +94,13 @@ pub(crate) async fn refresh_if_stale(state: &AppState) {
             None
         }
     };
+    // Plan routing: this account's plan serves exactly these models.
+    if let Some(list) = &fetched {
+        let ids = list.iter().map(|m| m.id.clone()).collect();
+        if let Err(e) = state.pool.set_account_models(lease.id(), ids) {
+            tracing::debug!(error = e.label(), "account model list not stored");
+        }
+    }
     drop(lease);
     state.catalog.set_backend(fetched, Instant::now());
 }

@@ -1,90 +1,92 @@
-//! [`OAuthRefresher`]: the pool's [`Refresher`], a `refresh_token` grant POSTed as JSON to
-//! `auth.oauth_token_endpoint` with `auth.oauth_client_id`, as the official client does.
+//! OAuth over the upstream client: [`UpstreamOAuth`] implements the pool's
+//! [`OAuthTransport`] with `Upstream::post_form` / `post_json` (so OAuth calls use the same
+//! TLS stack and proxy as model calls), and [`GatewayRefresher`] is the pool's
+//! [`OAuthRefresher`] over it, sending the official client's refresh body (no `scope`).
 
-use std::future::Future;
-use std::pin::Pin;
-
-use codex_proxy_pool::{RefreshError, Refresher, TokenSet};
-use codex_proxy_upstream::Upstream;
-use serde::Deserialize;
+use codex_proxy_pool::TransportError;
+use codex_proxy_pool::oauth::{BoxFuture, HttpReply, OAuthConfig, OAuthRefresher, OAuthTransport};
+use codex_proxy_upstream::{BufferedResponse, Upstream, UpstreamError};
 
 use crate::config::AuthConfig;
 
-/// Refreshes access tokens through the upstream client.
+/// The pool's refresher as the gateway uses it.
+pub(crate) type GatewayRefresher = OAuthRefresher<UpstreamOAuth>;
+
+/// OAuth HTTP calls through [`Upstream`]. Non-2xx answers are replies, not errors.
 #[derive(Clone)]
-pub(crate) struct OAuthRefresher {
+pub struct UpstreamOAuth {
     upstream: Upstream,
-    client_id: String,
-    token_endpoint: String,
 }
 
-impl std::fmt::Debug for OAuthRefresher {
+impl std::fmt::Debug for UpstreamOAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OAuthRefresher")
-            .field("token_endpoint", &self.token_endpoint)
-            .finish_non_exhaustive()
+        f.debug_struct("UpstreamOAuth").finish_non_exhaustive()
     }
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    id_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
+impl UpstreamOAuth {
+    /// A transport over `upstream`.
+    pub fn new(upstream: Upstream) -> Self {
+        Self { upstream }
+    }
 }
 
-impl OAuthRefresher {
-    pub fn new(upstream: Upstream, auth: &AuthConfig) -> Self {
-        Self {
-            upstream,
-            client_id: auth.oauth_client_id.clone(),
-            token_endpoint: auth.oauth_token_endpoint.clone(),
-        }
+fn reply(result: Result<BufferedResponse, UpstreamError>) -> Result<HttpReply, TransportError> {
+    match result {
+        Ok(resp) => Ok(HttpReply {
+            status: resp.status,
+            body: resp.body.to_vec(),
+        }),
+        Err(e) => match (e.status(), e.body()) {
+            (Some(status), Some(body)) => Ok(HttpReply {
+                status,
+                body: body.to_vec(),
+            }),
+            _ => Err(TransportError(e.label().to_owned())),
+        },
+    }
+}
+
+impl OAuthTransport for UpstreamOAuth {
+    fn post_form<'a>(
+        &'a self,
+        url: &'a str,
+        form: &'a [(&'a str, String)],
+    ) -> BoxFuture<'a, Result<HttpReply, TransportError>> {
+        Box::pin(async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            reply(self.upstream.post_form(url, &pairs).await)
+        })
     }
 
-    async fn refresh_inner(&self, refresh_token: &str) -> Result<TokenSet, RefreshError> {
-        let body = serde_json::json!({
-            "client_id": self.client_id,
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "scope": "openid profile email",
-        });
-        let body = serde_json::to_vec(&body)
-            .map_err(|_| RefreshError::Transport("cannot encode request".to_owned()))?;
-        let resp = match self
-            .upstream
-            .post_json(&self.token_endpoint, body.into())
-            .await
-        {
-            Ok(resp) => resp,
-            Err(e) => {
-                return Err(match (e.status(), e.body()) {
-                    (Some(status), Some(body)) => RefreshError::rejected(status, body),
-                    _ => RefreshError::Transport(e.label().to_owned()),
-                });
-            }
-        };
-        let parsed: TokenResponse = serde_json::from_slice(&resp.body).map_err(|_| {
-            RefreshError::Transport("token endpoint answered without an access_token".to_owned())
-        })?;
-        Ok(TokenSet {
-            access_token: parsed.access_token,
-            refresh_token: parsed.refresh_token,
-            id_token: parsed.id_token,
-            expires_in: parsed.expires_in,
+    fn post_json<'a>(
+        &'a self,
+        url: &'a str,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<HttpReply, TransportError>> {
+        Box::pin(async move {
+            reply(
+                self.upstream
+                    .post_json(url, bytes::Bytes::copy_from_slice(body))
+                    .await,
+            )
         })
     }
 }
 
-impl Refresher for OAuthRefresher {
-    fn refresh<'a>(
-        &'a self,
-        refresh_token: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Result<TokenSet, RefreshError>> + Send + 'a>> {
-        Box::pin(self.refresh_inner(refresh_token))
+/// The pool's OAuth settings from `auth.*`: the issuer is the token endpoint without its
+/// `/oauth/token` suffix; redirect URI, scopes and `originator` are the official client's.
+pub fn oauth_config(auth: &AuthConfig) -> OAuthConfig {
+    let token = auth.oauth_token_endpoint.trim_end_matches('/');
+    let issuer = token.strip_suffix("/oauth/token").unwrap_or(token);
+    OAuthConfig {
+        issuer: issuer.to_owned(),
+        client_id: auth.oauth_client_id.clone(),
+        ..OAuthConfig::default()
     }
+}
+
+/// The refresher requests go through.
+pub(crate) fn refresher(upstream: &Upstream, auth: &AuthConfig) -> GatewayRefresher {
+    OAuthRefresher::new(&oauth_config(auth), UpstreamOAuth::new(upstream.clone()))
 }

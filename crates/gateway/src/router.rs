@@ -17,7 +17,9 @@ pub(crate) async fn handle(state: Arc<AppState>, req: Request<Incoming>) -> Resp
     let path = req.uri().path().to_owned();
     let request_id = request_id(&req);
     let dialect = dialect_for(&path);
-    let (mut resp, label) = match route(&state, req, &request_id).await {
+    let caller = crate::auth::authenticate(&state, req.headers());
+    let routed = crate::auth::scope(caller, route(&state, req, &request_id)).await;
+    let (mut resp, label) = match routed {
         Ok(resp) => (resp, None),
         Err(e) => {
             let label = e.label();
@@ -47,8 +49,41 @@ async fn route(
     let method = req.method().clone();
     match (&method, path.as_str()) {
         (&Method::GET, "/health") => Ok(health(state)),
+        (&Method::HEAD, "/") => Ok(crate::anthropic::probe(true)),
+        (&Method::GET, "/") => Ok(crate::anthropic::probe(false)),
+        (&Method::POST, "/v1/messages") => {
+            crate::anthropic::messages(state.clone(), req, request_id).await
+        }
+        (&Method::POST, "/v1/messages/count_tokens") => {
+            crate::anthropic::count_tokens(state.clone(), req).await
+        }
         (&Method::POST, "/v1/chat/completions") => {
             crate::chat::handle(state.clone(), req, request_id).await
+        }
+        (&Method::POST, "/v1/responses" | "/responses" | "/backend-api/codex/responses") => {
+            crate::responses::handle(state.clone(), req, request_id, false).await
+        }
+        (&Method::POST, "/v1/responses/review" | "/responses/review") => {
+            crate::responses::handle(state.clone(), req, request_id, true).await
+        }
+        (
+            &Method::POST,
+            "/v1/responses/compact" | "/responses/compact" | "/backend-api/codex/responses/compact",
+        ) => crate::responses::compact(state.clone(), req, request_id).await,
+        (&Method::POST, "/v1/images/generations" | "/images/generations") => {
+            let mode = codex_proxy_translate::responses::ImageMode::Generate;
+            crate::responses::images(state.clone(), req, request_id, mode).await
+        }
+        (&Method::POST, "/v1/images/edits" | "/images/edits") => {
+            let mode = codex_proxy_translate::responses::ImageMode::Edit;
+            crate::responses::images(state.clone(), req, request_id, mode).await
+        }
+        (&Method::POST, p) if crate::gemini::is_action_path(p) => {
+            crate::gemini::generate(state.clone(), req, request_id).await
+        }
+        (&Method::GET, "/v1beta/models") => crate::gemini::list(state, &req).await,
+        (&Method::GET, p) if p.starts_with("/v1beta/models/") => {
+            crate::gemini::one(state, &req).await
         }
         (&Method::GET, "/v1/models") => crate::models::list(state).await,
         (&Method::GET, "/v1/models/catalog") => crate::models::catalog(state).await,
@@ -59,8 +94,9 @@ async fn route(
                 None => crate::models::one(state, rest).await,
             }
         }
-        (&Method::GET, "/auth/accounts") => crate::accounts::list(state, req.headers()),
-        (&Method::POST, "/auth/accounts") => crate::accounts::add(state, req).await,
+        (_, p) if p.starts_with("/auth/") || p.starts_with("/admin/") => {
+            crate::admin::route(state, req).await
+        }
         (_, "/health" | "/v1/chat/completions" | "/v1/models" | "/auth/accounts") => {
             Err(GatewayError::MethodNotAllowed {
                 method: method.to_string(),
@@ -72,8 +108,12 @@ async fn route(
 }
 
 fn dialect_for(path: &str) -> Dialect {
-    if path.starts_with("/auth/") {
+    if path.starts_with("/auth/") || path.starts_with("/admin/") {
         Dialect::Admin
+    } else if crate::gemini::is_gemini_path(path) {
+        Dialect::Gemini
+    } else if path.starts_with("/v1/messages") {
+        Dialect::Anthropic
     } else {
         Dialect::OpenAi
     }

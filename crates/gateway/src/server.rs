@@ -35,6 +35,15 @@ pub enum StartError {
     /// The upstream client could not be built.
     #[error("cannot set up the upstream client")]
     Upstream(#[source] codex_proxy_upstream::UpstreamError),
+    /// A file named in the config (e.g. `tls.extra_ca_file`) could not be read.
+    #[error("cannot read {path}")]
+    ReadFile {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Entry point shared by the binary and the tests.
@@ -70,7 +79,24 @@ impl Gateway {
             stop.clone(),
             hard_stop.clone(),
         ));
+        crate::scheduler::spawn(&state, &tracker, &stop);
+        tracker.spawn(crate::transport::run_updater(state.clone(), stop.clone()));
         tracing::info!(%local_addr, "listening");
+        let owner = crate::ollama::Owner {
+            tracker: tracker.clone(),
+            stop: stop.clone(),
+            hard_stop: hard_stop.clone(),
+        };
+        let ollama = crate::ollama::BridgeSlot::default();
+        if state.config.ollama.enabled {
+            // Like the reference: a bridge that cannot bind is reported, not fatal.
+            if let Err(e) = ollama
+                .apply(state.clone(), &state.config.ollama, &owner)
+                .await
+            {
+                tracing::error!(error = %e, source = ?std::error::Error::source(&e), "ollama bridge not started");
+            }
+        }
         Ok(RunningGateway {
             local_addr,
             state,
@@ -78,6 +104,8 @@ impl Gateway {
             stop,
             hard_stop,
             drain,
+            ollama,
+            owner,
         })
     }
 }
@@ -92,6 +120,8 @@ pub struct RunningGateway {
     stop: CancellationToken,
     hard_stop: CancellationToken,
     drain: Duration,
+    ollama: crate::ollama::BridgeSlot,
+    owner: crate::ollama::Owner,
 }
 
 /// How a shutdown went.
@@ -110,6 +140,23 @@ impl RunningGateway {
     /// The account store (tests and the CLI add accounts through it).
     pub fn pool(&self) -> &codex_proxy_pool::Pool {
         &self.state.pool
+    }
+
+    /// The Ollama bridge's bound address, when it is running.
+    pub fn ollama_addr(&self) -> Option<SocketAddr> {
+        self.ollama.addr()
+    }
+
+    /// Applies a new `ollama.*` configuration without restarting the gateway: stops the running
+    /// bridge listener (in-flight bridge requests finish), then starts one if `cfg.enabled`.
+    /// Returns the new bound address.
+    pub async fn set_ollama(
+        &self,
+        cfg: &crate::config::OllamaConfig,
+    ) -> Result<Option<SocketAddr>, StartError> {
+        self.ollama
+            .apply(self.state.clone(), cfg, &self.owner)
+            .await
     }
 
     /// Stops accepting, lets in-flight requests finish for up to `server.shutdown_drain_seconds`,

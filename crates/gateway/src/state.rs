@@ -10,7 +10,7 @@ use codex_proxy_upstream::{Upstream, UpstreamConfig};
 
 use crate::catalog::Catalog;
 use crate::config::GatewayConfig;
-use crate::refresher::OAuthRefresher;
+use crate::refresher::GatewayRefresher;
 use crate::server::StartError;
 
 /// Everything a request handler needs.
@@ -19,7 +19,13 @@ pub(crate) struct AppState {
     pub pool: Pool,
     pub upstream: Upstream,
     pub catalog: Catalog,
-    pub refresher: OAuthRefresher,
+    pub refresher: GatewayRefresher,
+    /// OAuth logins in progress.
+    pub logins: crate::login::Logins,
+    /// The live `quota.refresh_interval_minutes`.
+    pub quota: crate::scheduler::QuotaSettings,
+    /// Per-account transport views, the live client profile, parked WebSocket sessions.
+    pub transport: crate::transport::Transport,
     /// Translator options, rebuilt when the catalog changes (keyed by the catalog generation).
     options: RwLock<(u64, Arc<RequestOptions>)>,
 }
@@ -41,9 +47,20 @@ impl AppState {
         up.idle_timeout = config.api.idle_timeout;
         up.compress_requests = config.api.compress_requests;
         up.proxy_url = config.api.proxy_url.clone();
+        up.max_idle_per_host = config.transport.max_idle_per_host;
+        if let Some(path) = &config.transport.extra_ca_file {
+            up.extra_ca_pem = Some(std::fs::read(path).map_err(|source| StartError::ReadFile {
+                path: path.display().to_string(),
+                source,
+            })?);
+        }
         let upstream = Upstream::new(up).map_err(StartError::Upstream)?;
+        let transport = crate::transport::Transport::new(&config, data_dir, &upstream);
+        let upstream = upstream.with_profile(transport.profile().upstream_profile());
         let catalog = Catalog::new(&config.model, config.api.models_cache_ttl);
-        let refresher = OAuthRefresher::new(upstream.clone(), &config.auth);
+        let refresher = crate::refresher::refresher(&upstream, &config.auth);
+        let logins = crate::login::Logins::new(&config);
+        let quota = crate::scheduler::QuotaSettings::new(config.accounts.quota_refresh_interval);
         let options = (
             catalog.generation(),
             Arc::new(build_options(&config, &catalog)),
@@ -54,6 +71,9 @@ impl AppState {
             upstream,
             catalog,
             refresher,
+            logins,
+            quota,
+            transport,
             options: RwLock::new(options),
         })
     }

@@ -13,7 +13,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use codex_proxy_pool::Lease;
 use codex_proxy_schema::sse::SseDecoder;
-use codex_proxy_upstream::{StreamingResponse, UpstreamError};
+use codex_proxy_upstream::UpstreamError;
+
+use crate::attempt::StreamingResponse;
 use futures_util::Stream;
 use http_body::Frame;
 use tokio::time::{Instant, Sleep};

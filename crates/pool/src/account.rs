@@ -145,6 +145,8 @@ pub struct AccountSummary {
     pub added_at: u64,
     /// Usage counters.
     pub usage: Usage,
+    /// The account's own upstream proxy with any password masked (`None`: the global one).
+    pub proxy: Option<String>,
 }
 
 /// The secret part of an account; sealed on disk. `Debug` redacts.
@@ -159,6 +161,9 @@ pub(crate) struct Secrets {
     pub(crate) refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) id_token: Option<String>,
+    /// The account's own upstream proxy URL (may carry credentials, so it is sealed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) proxy_url: Option<String>,
 }
 
 impl fmt::Debug for Secrets {
@@ -270,6 +275,11 @@ impl Account {
             has_refresh_token: self.secrets.refresh_token.is_some(),
             added_at: m.added_at,
             usage: m.usage.clone(),
+            proxy: self
+                .secrets
+                .proxy_url
+                .as_deref()
+                .map(crate::pool::proxy::mask_proxy_url),
         }
     }
 

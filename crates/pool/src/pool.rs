@@ -5,6 +5,8 @@ mod batch;
 mod eligible;
 mod keys;
 mod lease;
+mod manual;
+pub(crate) mod proxy;
 mod quota;
 mod refresh;
 mod report;

@@ -103,6 +103,7 @@ async fn affinity_holds_across_turns_and_moves_when_rate_limited() {
     add_accounts(&pool, 3);
     let req = |secs| AcquireRequest {
         model: "gpt-5",
+        exclude: &[],
         session_key: Some("conv-42"),
         now: at(secs),
     };

@@ -16,8 +16,8 @@ pub use request::{
     ToolDefinition, ToolResultBlock, ToolResultContent, ToolUseBlock,
 };
 pub use response::{
-    ApiError, BlockDelta, CountTokensResponse, ErrorResponse, Message, MessageDelta,
-    ResponseBlock, StreamEvent, Usage,
+    ApiError, BlockDelta, CountTokensResponse, ErrorResponse, Message, MessageDelta, ResponseBlock,
+    StreamEvent, Usage,
 };
 
 #[cfg(test)]

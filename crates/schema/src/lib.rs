@@ -1,6 +1,6 @@
 //! Wire types and stream codecs for codex-proxy: the incremental SSE decoder / encoder
-//! ([`sse`]), the Codex Responses request and event types ([`responses`]) and the OpenAI Chat
-//! Completions types (`openai`).
+//! ([`sse`]), the Codex Responses request and event types ([`responses`]), the OpenAI Chat
+//! Completions types (`openai`) and the Anthropic Messages types ([`anthropic`]).
 //!
 //! This crate does no I/O, keeps no clock and logs nothing: it turns bytes into typed values and
 //! back. Streaming is incremental: push bytes into [`sse::SseDecoder`], parse each

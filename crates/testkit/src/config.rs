@@ -36,6 +36,13 @@ pub struct MockConfig {
     pub token_ttl: Duration,
     /// Whether `/oauth/token` accepts a refresh token it never issued (once; then it rotates).
     pub accept_unknown_refresh_tokens: bool,
+    /// A `set-cookie` value added to every `/backend-api/…` answer (cookie-jar tests), e.g.
+    /// `cf_clearance=abc; Max-Age=3600; Path=/`.
+    pub set_cookie: Option<String>,
+    /// `account_routing_override` answered by `/wham/accounts/check` (default `NO_CONSTRAINT`).
+    pub routing_override: Option<String>,
+    /// Body of `GET /__mock/appcast` (a Sparkle feed for updater tests); 404 when `None`.
+    pub appcast: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -49,6 +56,9 @@ impl Default for MockConfig {
             models: DEFAULT_MODELS.iter().map(|s| (*s).to_owned()).collect(),
             token_ttl: Duration::from_secs(864_000),
             accept_unknown_refresh_tokens: true,
+            set_cookie: None,
+            routing_override: None,
+            appcast: None,
         }
     }
 }

@@ -125,7 +125,7 @@ pub(crate) fn accounts_check(state: &State, parts: &Parts) -> Resp {
             "structure": "personal",
             "plan_type": info.plan_type,
             "workspace_backend_origin": "https://chatgpt.com",
-            "account_routing_override": "NO_CONSTRAINT",
+            "account_routing_override": state.cfg.routing_override.as_deref().unwrap_or("NO_CONSTRAINT"),
             "is_default": true,
             "profile_picture_url": null,
         }],

@@ -25,6 +25,7 @@ mod echo;
 mod endpoints;
 mod error;
 mod events;
+mod extras;
 mod fault;
 mod image;
 mod json;

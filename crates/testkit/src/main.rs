@@ -32,6 +32,12 @@ struct Args {
     /// Keep this many recent requests for `GET /__mock/requests` (0 = none, fastest).
     #[arg(long, default_value_t = 0)]
     keep_requests: usize,
+    /// Serve HTTPS (h2 + http/1.1) with a certificate from a CA generated at start.
+    #[arg(long)]
+    tls: bool,
+    /// With `--tls`: write the generated CA certificate (PEM) to FILE for clients to trust.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    ca_out: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -52,10 +58,20 @@ async fn main() -> anyhow::Result<()> {
         keep_requests: args.keep_requests,
         ..MockConfig::default()
     };
-    let server = MockServer::start_on(SocketAddr::new(args.host, args.port), cfg).await?;
+    let addr = SocketAddr::new(args.host, args.port);
+    let server = if args.tls {
+        let ca = codex_proxy_testkit::TestCa::generate()?;
+        if let Some(path) = &args.ca_out {
+            std::fs::write(path, ca.ca_pem())?;
+        }
+        MockServer::start_tls_on(addr, cfg, &ca).await?
+    } else {
+        MockServer::start_on(addr, cfg).await?
+    };
+    let scheme = if args.tls { "https" } else { "http" };
     #[allow(clippy::print_stdout)]
     {
-        println!("codex-mock listening on http://{}", server.addr());
+        println!("codex-mock listening on {scheme}://{}", server.addr());
     }
     wait_for_signal().await?;
     server.shutdown().await;

@@ -62,11 +62,14 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<
             }
             ("/__mock/stats", &Method::GET) => endpoints::stats(&state),
             ("/__mock/requests", &Method::GET) => endpoints::requests(&state),
+            ("/__mock/appcast", &Method::GET) => crate::extras::appcast(&state),
             _ => body::detail(StatusCode::NOT_FOUND, "Not Found"),
         },
         (Route::Other, _) => body::detail(StatusCode::NOT_FOUND, "Not Found"),
         _ => body::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed"),
     };
+    let mut resp = resp;
+    crate::extras::set_cookie(&state, parts.uri.path(), &mut resp);
     if route != Route::Mock && state.recording() {
         let json = json.or_else(|| serde_json::from_slice(&body).ok());
         state.record(RecordedRequest::new(

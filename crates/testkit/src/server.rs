@@ -52,10 +52,18 @@ impl MockServer {
     /// Starts on `127.0.0.1:0` serving HTTPS with a leaf of `ca` (valid for `chatgpt.com`,
     /// `auth.openai.com`, `localhost` and the loopback addresses), ALPN `h2` and `http/1.1`.
     pub async fn start_tls(cfg: MockConfig, ca: &TestCa) -> std::io::Result<MockServer> {
+        MockServer::start_tls_on(SocketAddr::from(([127, 0, 0, 1], 0)), cfg, ca).await
+    }
+
+    /// [`MockServer::start_tls`] on `addr`.
+    pub async fn start_tls_on(
+        addr: SocketAddr,
+        cfg: MockConfig,
+        ca: &TestCa,
+    ) -> std::io::Result<MockServer> {
         let tls = ca
             .server_config(&[b"h2", b"http/1.1"])
             .map_err(std::io::Error::other)?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
         MockServer::spawn(addr, cfg, Some(TlsAcceptor::from(tls))).await
     }
 

@@ -70,3 +70,46 @@ fn collect_to_openai(bencher: Bencher, rel: &str) {
             black_box(collector.finish().map(|b| b.len()))
         });
 }
+
+fn anthropic_context() -> codex_proxy_translate::anthropic::AnthropicContext {
+    codex_proxy_translate::anthropic::AnthropicContext {
+        id: "msg_bench".into(),
+        model: "claude-sonnet-4-5".into(),
+        want_reasoning: true,
+    }
+}
+
+/// Streaming to Anthropic: decode + translate + encode `event:`/`data:` frames.
+#[divan::bench(args = FIXTURES)]
+fn stream_to_anthropic(bencher: Bencher, rel: &str) {
+    use codex_proxy_translate::anthropic::AnthropicSseTranslator;
+    let input = fixture(rel);
+    let mut out = Vec::with_capacity(input.len() * 2);
+    bencher
+        .counter(BytesCount::new(input.len()))
+        .bench_local(|| {
+            out.clear();
+            let mut translator = AnthropicSseTranslator::new(anthropic_context());
+            for piece in input.chunks(PIECE) {
+                translator.push_bytes(black_box(piece), &mut out);
+            }
+            translator.finish(&mut out);
+            black_box(out.len())
+        });
+}
+
+/// Non-streaming to Anthropic: decode + collect + encode one `message`.
+#[divan::bench(args = FIXTURES)]
+fn collect_to_anthropic(bencher: Bencher, rel: &str) {
+    use codex_proxy_translate::anthropic::AnthropicSseCollector;
+    let input = fixture(rel);
+    bencher
+        .counter(BytesCount::new(input.len()))
+        .bench_local(|| {
+            let mut collector = AnthropicSseCollector::new(anthropic_context());
+            for piece in input.chunks(PIECE) {
+                collector.push_bytes(black_box(piece));
+            }
+            black_box(collector.finish().map(|b| b.len()))
+        });
+}

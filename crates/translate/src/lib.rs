@@ -10,16 +10,24 @@
 //!
 //! Start reading at [`openai_chat`] (request mapping, [`openai_chat::ChatStream`],
 //! [`openai_chat::ChatCollector`]), then `event.rs` (how upstream events are reduced) and
-//! [`model`] (name resolution).
+//! [`model`] (name resolution). The native Responses API (passthrough, compact, images via
+//! the `image_generation` tool) is [`responses`].
 
+pub mod anthropic;
 mod context;
+mod dialect;
 mod error;
 mod event;
+mod frames;
+pub mod gemini;
 pub mod model;
+pub mod ollama;
 pub mod openai_chat;
 mod options;
 mod reply;
+pub mod responses;
 pub mod structured;
+mod turn;
 mod upstream;
 
 pub use context::{StreamContext, Translated};

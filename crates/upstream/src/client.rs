@@ -4,6 +4,7 @@
 //! `/responses/compact` in `client/compact.rs`, request building in `client/request.rs`.
 
 mod compact;
+mod fetch;
 mod request;
 mod scoped;
 
@@ -41,6 +42,10 @@ pub struct Upstream {
     proxy: Option<Arc<Proxy>>,
     /// `cookie` header of this view (the account's `cf_clearance`).
     cookie: Option<HeaderValue>,
+    /// Profile of this view when it differs from the configured one (live fingerprint updates).
+    profile: Option<Arc<ClientProfile>>,
+    /// `x-openai-account-routing-override` of this view (the account's region pin).
+    routing_override: Option<HeaderValue>,
 }
 
 struct Inner {
@@ -94,6 +99,8 @@ impl Upstream {
         Ok(Upstream {
             proxy,
             cookie: None,
+            profile: None,
+            routing_override: None,
             inner: Arc::new(Inner {
                 base,
                 base_path,
@@ -127,10 +134,11 @@ impl Upstream {
         };
         let headers = headers::responses(
             &call,
-            &inner.profile,
+            self.profile(),
             &inner.base.authority,
             shape,
             self.cookie.as_ref(),
+            self.routing_override.as_ref(),
         )?;
         let spec = Spec {
             method: Method::POST,
@@ -161,7 +169,7 @@ impl Upstream {
             headers: headers::get(
                 path,
                 creds,
-                &inner.profile,
+                self.profile(),
                 &inner.base.authority,
                 self.cookie.as_ref(),
             )?,
@@ -202,7 +210,7 @@ impl Upstream {
         let origin = origin.via(self.proxy.clone());
         let spec = Spec {
             method: Method::POST,
-            headers: headers::post_json(&self.inner.profile, &origin.authority, body.len())?,
+            headers: headers::post_json(self.profile(), &origin.authority, body.len())?,
             path_and_query,
             body,
         };

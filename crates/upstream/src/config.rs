@@ -20,7 +20,8 @@ pub struct UpstreamConfig {
     pub total_timeout: Option<Duration>,
     /// How long an idle HTTP/1 connection is kept for reuse.
     pub pool_idle_timeout: Duration,
-    /// Most idle HTTP/1 connections kept per (scheme, host, port).
+    /// Most idle HTTP/1 connections kept per (scheme, host, port); 0 disables reuse entirely
+    /// (no idle HTTP/1 connection and no shared HTTP/2 connection: a fresh handshake per call).
     pub max_idle_per_host: usize,
     /// Who we say we are (originator, version, user agent).
     pub profile: ClientProfile,

@@ -25,6 +25,7 @@ const SESSION_ID: HeaderName = HeaderName::from_static("session-id");
 const THREAD_ID: HeaderName = HeaderName::from_static("thread-id");
 const ACCOUNT_ID: HeaderName = HeaderName::from_static("chatgpt-account-id");
 const ORIGINATOR: HeaderName = HeaderName::from_static("originator");
+const ROUTING_OVERRIDE: HeaderName = HeaderName::from_static("x-openai-account-routing-override");
 
 /// Length and encoding of a request body as sent.
 #[derive(Clone, Copy, Debug)]
@@ -44,10 +45,14 @@ pub(crate) fn responses(
     host: &str,
     body: BodyShape,
     cookie: Option<&HeaderValue>,
+    routing_override: Option<&HeaderValue>,
 ) -> Result<HeaderMap, UpstreamError> {
     let window_id = format!("{}:0", call.session_id);
     let mut h = HeaderMap::with_capacity(24);
     h.insert(VERSION, value("version", &profile.version)?);
+    if let Some(region) = routing_override {
+        h.insert(ROUTING_OVERRIDE, region.clone());
+    }
     h.insert(
         BETA_FEATURES,
         HeaderValue::from_static("remote_compaction_v2"),
@@ -95,6 +100,7 @@ pub(crate) fn responses(
 pub(crate) fn websocket(
     call: &crate::ws::WsCall<'_>,
     profile: &ClientProfile,
+    routing_override: Option<&HeaderValue>,
     h: &mut HeaderMap,
 ) -> Result<(), UpstreamError> {
     let window_id = format!("{}:0", call.session_id);
@@ -112,6 +118,11 @@ pub(crate) fn websocket(
         HeaderValue::from_static("responses_websockets=2026-02-06"),
     );
     h.insert(VERSION, value("version", &profile.version)?);
+    // Captured (`request-headers-ws-upgrade-exec-routing-override-us.txt`): right after
+    // `version`.
+    if let Some(region) = routing_override {
+        h.insert(ROUTING_OVERRIDE, region.clone());
+    }
     h.insert(
         BETA_FEATURES,
         HeaderValue::from_static("remote_compaction_v2"),

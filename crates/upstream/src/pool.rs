@@ -80,8 +80,12 @@ impl Pool {
         }
     }
 
-    /// Shares a new h2 connection; it replaces a previous one for the same origin.
+    /// Shares a new h2 connection; it replaces a previous one for the same origin. With
+    /// `max_idle_per_host == 0` nothing is pooled (every request pays a fresh handshake).
     pub(crate) fn insert_h2(&self, origin: &Origin, conn: H2Conn) {
+        if self.max_idle_per_host == 0 {
+            return;
+        }
         let mut hosts = self.lock();
         hosts.entry(origin.clone()).or_default().h2 = Some(conn);
     }

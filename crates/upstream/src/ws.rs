@@ -93,7 +93,7 @@ impl Upstream {
                     reason: "websocket url is not valid",
                 })?;
         let h = request.headers_mut();
-        headers::websocket(&call, self.profile(), h)?;
+        headers::websocket(&call, self.profile(), self.routing_override(), h)?;
         // tungstenite writes these five first and takes them out of the map with
         // `swap_remove`; inserted last, they leave our order intact.
         h.insert(

@@ -30,7 +30,7 @@ pub struct RawConfig {
     pub logs: RawLogs,
     /// `observability.*` (not yet used)
     pub observability: RawObservability,
-    /// `ollama.*` (not yet used)
+    /// `ollama.*` (the bridge listener)
     pub ollama: RawOllama,
     /// `session.*` (not yet used)
     pub session: RawSession,
@@ -248,6 +248,10 @@ pub struct RawTls {
     pub force_http11: Option<bool>,
     /// Not yet used.
     pub health_check_url: Option<String>,
+    /// Ours: PEM file of extra trusted root certificates.
+    pub extra_ca_file: Option<String>,
+    /// Ours: idle upstream connections kept per host (0 = fresh handshake per request).
+    pub max_idle_per_host: Option<u32>,
 }
 
 /// `quota.*` (not yet used)
@@ -298,7 +302,7 @@ pub struct RawObservability {
     pub max_log_bytes: Option<u64>,
 }
 
-/// `ollama.*` (not yet used)
+/// `ollama.*` (the bridge listener)
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawOllama {
@@ -348,6 +352,10 @@ pub struct RawUpdate {
     pub show_update_dialog: Option<bool>,
     /// Unused in the reference too.
     pub allow_prerelease: Option<bool>,
+    /// Ours: the Codex Desktop Sparkle feed the fingerprint updater polls.
+    pub sparkle_feed_url: Option<String>,
+    /// Ours: hours between fingerprint update checks.
+    pub check_interval_hours: Option<f64>,
 }
 
 /// `ws_pool.*` (not yet used)

@@ -189,6 +189,13 @@ pub(super) fn model(raw: &RawConfig, file: RawModelsFile) -> Result<ModelConfig,
         aliases,
         static_models,
         custom_models,
+        image_host_model: m
+            .image_host_model
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("gpt-5.5")
+            .to_owned(),
     })
 }
 
@@ -269,20 +276,6 @@ pub(super) fn auth(raw: &RawConfig) -> Result<AuthConfig, ConfigError> {
 
 /// Checks the domains of keys nothing acts on yet, so a bad value fails at startup, not later.
 pub(super) fn validate_unused(raw: &RawConfig) -> Result<(), ConfigError> {
-    if raw.ollama.port == Some(0) {
-        return Err(ConfigError::invalid(
-            "ollama.port",
-            "must be between 1 and 65535",
-        ));
-    }
-    if let Some(v) = raw.ollama.version.as_deref()
-        && !(1..=64).contains(&v.trim().len())
-    {
-        return Err(ConfigError::invalid(
-            "ollama.version",
-            "must be 1 to 64 characters",
-        ));
-    }
     if let Some(t) = &raw.quota.warning_thresholds {
         for (key, v) in [
             ("quota.warning_thresholds.primary", &t.primary),

@@ -1,6 +1,12 @@
 //! End-to-end tests: the gateway in front of the fake Codex backend, driven over loopback.
 
+mod accounts;
+mod anthropic;
 mod chat;
 mod errors;
+mod gemini;
 mod lifecycle;
+mod ollama;
+mod responses;
 mod support;
+mod transport;

@@ -20,6 +20,8 @@ pub struct AcquireRequest<'a> {
     /// A stable conversation key (client `prompt_cache_key`, session id, or a derived key):
     /// the same key goes to the same account while that account is usable.
     pub session_key: Option<&'a str>,
+    /// Accounts not to use for this request (they already failed it).
+    pub exclude: &'a [AccountId],
     /// The current time.
     pub now: SystemTime,
 }
@@ -44,6 +46,7 @@ impl Pool {
         let req = AcquireRequest {
             model,
             session_key: None,
+            exclude: &[],
             now,
         };
         self.acquire_for(req, refresher).await
@@ -71,7 +74,7 @@ impl Pool {
     ) -> Result<Lease, PoolError> {
         let start = tokio::time::Instant::now();
         let deadline = start + self.inner.cfg.acquire_wait;
-        let mut tried: Vec<AccountId> = Vec::new();
+        let mut tried: Vec<AccountId> = req.exclude.to_vec();
         loop {
             let freed = self.inner.slots.freed.notified();
             tokio::pin!(freed);

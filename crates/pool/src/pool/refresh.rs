@@ -57,6 +57,8 @@ pub(super) enum Trigger {
     Acquire,
     /// The scheduler: refresh if the jittered schedule says it is due.
     Scheduled,
+    /// An operator asked for it (`POST /auth/accounts/{id}/refresh`): refresh now.
+    Manual,
 }
 
 /// What a refresh attempt produced.
@@ -113,6 +115,7 @@ impl Pool {
             let due = match trigger {
                 Trigger::Acquire => account.needs_refresh(now, margin),
                 Trigger::Scheduled => schedule::due_at(account, margin).is_some_and(|t| t <= now),
+                Trigger::Manual => true,
             };
             if !due {
                 return Ok(Lease::of(account).map_or(Refreshed::NotDue, Refreshed::Lease));
@@ -190,6 +193,7 @@ impl Pool {
                 refresh_token: tokens.refresh_token,
                 id_token: tokens.id_token,
                 cookies: Vec::new(),
+                proxy_url: None,
             },
             &claims,
         );

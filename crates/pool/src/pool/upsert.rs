@@ -45,6 +45,7 @@ pub(super) fn upsert(
                 refresh_token: refresh,
                 id_token,
                 cookies: Vec::new(),
+                proxy_url: None,
             };
             if let Some(index) = existing {
                 let a = &mut accounts[index];
@@ -79,6 +80,7 @@ pub(super) fn upsert(
                 refresh_token: Some(refresh),
                 id_token,
                 cookies: Vec::new(),
+                proxy_url: None,
             };
             accounts.push(account);
             Ok((accounts.len() - 1, true))

@@ -22,10 +22,11 @@ impl Upstream {
         };
         let mut headers = headers::responses(
             &call,
-            &inner.profile,
+            self.profile(),
             &inner.base.authority,
             shape,
             self.cookie.as_ref(),
+            self.routing_override.as_ref(),
         )?;
         headers.insert(
             http::header::ACCEPT,

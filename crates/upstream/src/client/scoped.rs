@@ -51,7 +51,7 @@ impl Upstream {
             path_and_query: format!("{}/wham/accounts/check", inner.base_path),
             headers: headers::accounts_check(
                 creds,
-                &inner.profile,
+                self.profile(),
                 &inner.base.authority,
                 self.cookie.as_ref(),
             )?,
@@ -71,8 +71,36 @@ impl Upstream {
         &self.inner.base_path
     }
 
-    pub(crate) fn profile(&self) -> &ClientProfile {
-        &self.inner.profile
+    /// The profile this view presents: the one set with [`Upstream::with_profile`], else the
+    /// configured one.
+    pub fn profile(&self) -> &ClientProfile {
+        self.profile.as_deref().unwrap_or(&self.inner.profile)
+    }
+
+    /// The same client presenting `profile` (e.g. the live profile after a fingerprint update).
+    pub fn with_profile(&self, profile: Arc<ClientProfile>) -> Upstream {
+        Upstream {
+            profile: Some(profile),
+            ..self.clone()
+        }
+    }
+
+    /// The same client sending `x-openai-account-routing-override: <region>` on model calls
+    /// (HTTP and WebSocket), as the official client does when `/wham/accounts/check` pins the
+    /// account to a region (`None`, empty or `NO_CONSTRAINT`: no header). An invalid value is
+    /// dropped.
+    pub fn with_routing_override(&self, region: Option<&str>) -> Upstream {
+        let region = region
+            .map(str::trim)
+            .filter(|r| !r.is_empty() && !r.eq_ignore_ascii_case("NO_CONSTRAINT"));
+        Upstream {
+            routing_override: region.and_then(|r| HeaderValue::from_str(r).ok()),
+            ..self.clone()
+        }
+    }
+
+    pub(crate) fn routing_override(&self) -> Option<&HeaderValue> {
+        self.routing_override.as_ref()
     }
 
     pub(crate) fn connector(&self) -> &Connector {

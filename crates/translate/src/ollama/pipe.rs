@@ -1,0 +1,110 @@
+//! Bytes in, bytes out: an [`SseDecoder`] in front of an [`OllamaStream`] or
+//! [`OllamaCollector`].
+
+use codex_proxy_schema::sse::SseDecoder;
+
+use super::{OllamaCollector, OllamaContext, OllamaStream};
+use crate::frames::drain;
+use crate::reply::{ErrorKind, ErrorReply};
+use crate::upstream::UpstreamFailure;
+
+/// Streaming translation of raw upstream SSE bytes to NDJSON lines.
+#[derive(Debug)]
+pub struct OllamaSseTranslator {
+    decoder: SseDecoder,
+    stream: OllamaStream,
+}
+
+impl OllamaSseTranslator {
+    /// A translator for one response.
+    pub fn new(ctx: OllamaContext) -> Self {
+        OllamaSseTranslator {
+            decoder: SseDecoder::new(),
+            stream: OllamaStream::new(ctx),
+        }
+    }
+
+    /// Feed upstream bytes (split anywhere); append NDJSON lines to `out`.
+    pub fn push_bytes(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        if self.stream.is_terminated() {
+            return;
+        }
+        self.decoder.push(chunk);
+        self.pump(false, out);
+    }
+
+    /// End of the upstream body.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if !self.stream.is_terminated() {
+            self.pump(true, out);
+        }
+        self.stream.finish(out);
+    }
+
+    /// The upstream transport failed.
+    pub fn fail(&mut self, err: &UpstreamFailure, out: &mut Vec<u8>) {
+        self.stream.fail(err, out);
+    }
+
+    /// Whether the last line was written.
+    pub fn is_terminated(&self) -> bool {
+        self.stream.is_terminated()
+    }
+
+    fn pump(&mut self, eof: bool, out: &mut Vec<u8>) {
+        let stream = &mut self.stream;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| stream.push(ev, out)) {
+            stream.fail(&failure, out);
+        }
+    }
+}
+
+/// Non-streaming translation of raw upstream SSE bytes to one reply body.
+#[derive(Debug)]
+pub struct OllamaSseCollector {
+    decoder: SseDecoder,
+    collector: OllamaCollector,
+    error: Option<ErrorReply>,
+}
+
+impl OllamaSseCollector {
+    /// A collector for one response.
+    pub fn new(ctx: OllamaContext) -> Self {
+        OllamaSseCollector {
+            decoder: SseDecoder::new(),
+            collector: OllamaCollector::new(ctx),
+            error: None,
+        }
+    }
+
+    /// Feed upstream bytes (split anywhere).
+    pub fn push_bytes(&mut self, chunk: &[u8]) {
+        if self.error.is_none() {
+            self.decoder.push(chunk);
+            self.pump(false);
+        }
+    }
+
+    /// End of the upstream body: the reply JSON, or the error to return instead.
+    pub fn finish(mut self) -> Result<Vec<u8>, ErrorReply> {
+        if self.error.is_none() {
+            self.pump(true);
+        }
+        match self.error {
+            Some(reply) => Err(reply),
+            None => self.collector.finish(),
+        }
+    }
+
+    fn pump(&mut self, eof: bool) {
+        let collector = &mut self.collector;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| collector.push(ev)) {
+            self.error = Some(ErrorReply::new(
+                502,
+                ErrorKind::Upstream,
+                failure.message,
+                Some(failure.code),
+            ));
+        }
+    }
+}
