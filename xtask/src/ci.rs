@@ -26,6 +26,7 @@ pub(crate) fn run(with_clients: bool) -> anyhow::Result<()> {
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    crate::soak::run()?;
     if with_clients {
         crate::clients::run()?;
         crate::claude_code::run()?;

@@ -127,15 +127,17 @@ pub(crate) struct Stack {
 impl Stack {
     /// Starts `codex-mock` and `codex-proxy` from `bin_dir`, state and logs under `work`.
     pub(crate) fn start(bin_dir: &Path, work: &Path) -> anyhow::Result<Stack> {
-        Stack::start_with(bin_dir, work, &[], 1)
+        Stack::start_with(bin_dir, work, &[], 1, "")
     }
 
-    /// Like [`Stack::start`], with extra `codex-mock` flags and `accounts` minted accounts.
+    /// Like [`Stack::start`], with extra `codex-mock` flags, `accounts` minted accounts and
+    /// extra `auth:` keys for the gateway (YAML lines indented by two spaces).
     pub(crate) fn start_with(
         bin_dir: &Path,
         work: &Path,
         mock_flags: &[&str],
         accounts: usize,
+        auth_yaml: &str,
     ) -> anyhow::Result<Stack> {
         let _ = std::fs::remove_dir_all(work);
         let data = work.join("data");
@@ -165,7 +167,7 @@ impl Stack {
         std::fs::write(
             &config,
             format!(
-                "server:\n  proxy_api_key: {TEST_KEY}\napi:\n  base_url: http://127.0.0.1:{mock_port}/backend-api\nauth:\n  oauth_token_endpoint: http://127.0.0.1:{mock_port}/oauth/token\nollama:\n  enabled: true\n  host: 127.0.0.1\n  port: {ollama_port}\n"
+                "server:\n  proxy_api_key: {TEST_KEY}\napi:\n  base_url: http://127.0.0.1:{mock_port}/backend-api\nauth:\n  oauth_token_endpoint: http://127.0.0.1:{mock_port}/oauth/token\n{auth_yaml}ollama:\n  enabled: true\n  host: 127.0.0.1\n  port: {ollama_port}\n"
             ),
         )?;
         let gateway_port_s = gateway_port.to_string();

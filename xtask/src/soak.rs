@@ -43,6 +43,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
         &root.join("target/xtask-soak"),
         &[],
         0,
+        "",
     )?;
     let result = soak(&stack);
     stack.stop()?;

@@ -64,6 +64,22 @@ pub(crate) async fn generate(
             )));
         }
     };
+    let caller = gemini_caller(&state, &req);
+    let fut = generate_as_caller(state, req, request_id, model, streaming, alt_sse);
+    match caller {
+        Some(caller) => crate::auth::scope(caller, fut).await,
+        None => fut.await,
+    }
+}
+
+async fn generate_as_caller(
+    state: Arc<AppState>,
+    req: Request<Incoming>,
+    request_id: &str,
+    model: &str,
+    streaming: bool,
+    alt_sse: bool,
+) -> Result<Response<Body>, GatewayError> {
     check_key(&state, &req)?;
     let conversation = conversation_id(req.headers());
     let seed_key = presented_key(&req).unwrap_or_default();
@@ -103,7 +119,7 @@ pub(crate) async fn list(
     state: &AppState,
     req: &Request<Incoming>,
 ) -> Result<Response<Body>, GatewayError> {
-    check_key(state, req)?;
+    as_gemini_caller(state, req, async { check_key(state, req) }).await?;
     crate::models::refresh_if_stale(state).await;
     let models = state.catalog.models().iter().map(model_entry).collect();
     Ok(json_response(StatusCode::OK, &ModelList { models }))
@@ -114,7 +130,7 @@ pub(crate) async fn one(
     state: &AppState,
     req: &Request<Incoming>,
 ) -> Result<Response<Body>, GatewayError> {
-    check_key(state, req)?;
+    as_gemini_caller(state, req, async { check_key(state, req) }).await?;
     crate::models::refresh_if_stale(state).await;
     let id = req
         .uri()
@@ -156,23 +172,40 @@ fn invalid(message: String) -> GatewayError {
     ))
 }
 
-/// Passes when no key is configured, or when `?key=`, `x-goog-api-key`, `x-api-key` or Bearer
-/// carries it.
+/// The caller when Gemini's own key locations are used: a request without Bearer /
+/// `x-api-key` but with `?key=` or `x-goog-api-key` is authenticated with that key (master key
+/// or pool client key). `None`: the router's caller stands.
+fn gemini_caller(state: &AppState, req: &Request<Incoming>) -> Option<crate::auth::Caller> {
+    if crate::auth::presented(req.headers()).is_some() {
+        return None;
+    }
+    let key = query_param(req.uri().query(), "key")
+        .map(str::as_bytes)
+        .or_else(|| {
+            req.headers()
+                .get("x-goog-api-key")
+                .map(|v| v.as_bytes().trim_ascii())
+        })?;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-api-key", http::HeaderValue::from_bytes(key).ok()?);
+    Some(crate::auth::authenticate(state, &headers))
+}
+
+/// Runs `fut` as the Gemini caller when there is one (see [`gemini_caller`]).
+async fn as_gemini_caller<F: Future>(
+    state: &AppState,
+    req: &Request<Incoming>,
+    fut: F,
+) -> F::Output {
+    match gemini_caller(state, req) {
+        Some(caller) => crate::auth::scope(caller, fut).await,
+        None => fut.await,
+    }
+}
+
+/// Passes when the scoped caller is authenticated (see [`gemini_caller`]).
 fn check_key(state: &AppState, req: &Request<Incoming>) -> Result<(), GatewayError> {
-    let Some(key) = state.config.server.proxy_api_key.as_ref() else {
-        return Ok(());
-    };
-    if let Some(q) = query_param(req.uri().query(), "key")
-        && key.matches(q.as_bytes())
-    {
-        return Ok(());
-    }
-    if let Some(v) = req.headers().get("x-goog-api-key")
-        && key.matches(v.as_bytes().trim_ascii())
-    {
-        return Ok(());
-    }
-    crate::auth::check(Some(key), req.headers())
+    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())
 }
 
 fn presented_key(req: &Request<Incoming>) -> Option<Vec<u8>> {

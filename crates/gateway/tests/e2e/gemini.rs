@@ -332,3 +332,34 @@ async fn model_list_and_get() {
             .expect("json");
     assert_eq!(v["error"]["status"], "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn client_keys_work_through_goog_key_locations() {
+    let h = Harness::start().await;
+    let created = h
+        .request(
+            "POST",
+            "/admin/keys",
+            Some(KEY),
+            Some(Bytes::from(
+                json!({"label": "gemini", "models": ["gpt-5.4"]}).to_string(),
+            )),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text());
+    let key = created.json()["key"].as_str().expect("key").to_owned();
+    let body = json!({"contents": [{"parts": [{"text": "hi"}]}]});
+    // Unknown Gemini model names go to the default model, which this key allows.
+    let r = gemini(
+        &h,
+        "/v1beta/models/gemini-2.5-flash:generateContent",
+        &[("x-goog-api-key", key.as_str())],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let path = format!("/v1beta/models/gpt-5.5:generateContent?key={key}");
+    let r = gemini(&h, &path, &[], &body).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json()["error"]["status"], "PERMISSION_DENIED");
+}
