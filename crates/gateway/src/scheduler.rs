@@ -59,6 +59,27 @@ pub(crate) fn spawn(state: &Arc<AppState>, tracker: &TaskTracker, stop: &Cancell
         tracker.spawn(refresh_loop(state.clone(), stop.clone()));
     }
     tracker.spawn(quota_loop(state.clone(), stop.clone()));
+    tracker.spawn(flush_loop(state.clone(), stop.clone()));
+}
+
+/// How often the pool's in-memory bookkeeping (usage counters, passive quota) is written.
+const FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Writes the pool's hot-path bookkeeping every [`FLUSH_INTERVAL`] and once more at shutdown,
+/// so requests never wait on a database write for counters.
+async fn flush_loop(state: Arc<AppState>, stop: CancellationToken) {
+    loop {
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(FLUSH_INTERVAL) => false,
+            () = stop.cancelled() => true,
+        };
+        if let Err(err) = state.pool.flush() {
+            tracing::warn!(error = %err, "could not write usage counters");
+        }
+        if stopping {
+            return;
+        }
+    }
 }
 
 async fn refresh_loop(state: Arc<AppState>, stop: CancellationToken) {

@@ -215,6 +215,9 @@ pub(crate) struct Runtime {
     pub(crate) refresh_retry_at: Option<SystemTime>,
     /// When tokens were last obtained from the token endpoint (refresh or login).
     pub(crate) token_exchanged_at: Option<SystemTime>,
+    /// The backend rejected the access token (401) since the last refresh: the next refresh
+    /// is an `unauthorized_recovery`.
+    pub(crate) unauthorized: bool,
 }
 
 /// The non-secret fields of a stored account.

@@ -40,7 +40,8 @@ pub use import::{ExportEntry, ExportFile, ImportReport};
 pub use jwt::Claims;
 pub use keys::{ClientKeyInfo, KeyId, constant_time_eq};
 pub use pool::{
-    AcquireRequest, Lease, Outcome, Pool, PoolConfig, RefreshReport, Refresher, TokenSet,
+    AcquireRequest, Lease, Outcome, Pool, PoolConfig, RefreshReason, RefreshReport, Refresher,
+    TokenSet,
 };
 pub use quota::{
     QuotaSnapshot, QuotaWarning, QuotaWindow, QuotaWindowKind, WarningLevel, WarningThresholds,

@@ -226,6 +226,23 @@ impl<T: OAuthTransport> Refresher for OAuthRefresher<T> {
             parse_token_response(reply.status, &reply.body)
         })
     }
+
+    fn refresh_for<'a>(
+        &'a self,
+        _account: &'a crate::AccountId,
+        refresh_token: &'a str,
+        reason: RefreshReason,
+    ) -> BoxFuture<'a, Result<TokenSet, RefreshError>> {
+        Box::pin(async move {
+            let body = refresh_request_json(&self.client_id, refresh_token, reason);
+            let reply = self
+                .transport
+                .post_json(&self.token_url, &body)
+                .await
+                .map_err(|e| RefreshError::Transport(e.to_string()))?;
+            parse_token_response(reply.status, &reply.body)
+        })
+    }
 }
 
 #[cfg(test)]

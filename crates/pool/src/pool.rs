@@ -30,7 +30,7 @@ use crate::strategy::Strategy;
 
 pub use acquire::AcquireRequest;
 pub use lease::Lease;
-pub use refresh::{Refresher, TokenSet};
+pub use refresh::{RefreshReason, Refresher, TokenSet};
 pub use report::Outcome;
 pub use schedule::RefreshReport;
 
@@ -102,6 +102,34 @@ struct Inner {
     keys: Mutex<Vec<KeyRecord>>,
     /// Woken when tokens or accounts change, so the refresh task can re-plan.
     schedule_changed: tokio::sync::Notify,
+    /// Accounts whose hot-path bookkeeping (usage counters, passive quota) changed in memory
+    /// and is not yet written: [`Pool::flush`] writes them in one transaction.
+    dirty: Mutex<std::collections::HashSet<AccountId>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Best effort on the last handle: counters are bookkeeping, never worth a panic.
+        let ids: Vec<AccountId> = match self.dirty.get_mut() {
+            Ok(d) => d.drain().collect(),
+            Err(poisoned) => poisoned.into_inner().drain().collect(),
+        };
+        if ids.is_empty() {
+            return;
+        }
+        let state = match self.state.get_mut() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let rows: Vec<&Account> = state
+            .accounts
+            .iter()
+            .filter(|a| ids.contains(&a.meta.id))
+            .collect();
+        if let Err(err) = self.store.write(&rows, &[], true) {
+            tracing::warn!(error = %err, "could not write usage counters on close");
+        }
+    }
 }
 
 /// Accounts in insertion order, plus selection state.
@@ -113,6 +141,10 @@ struct State {
     counter: u64,
     strategy: Strategy,
     affinity: Affinity,
+    /// The live `quota.skip_exhausted` ([`Pool::set_quota_settings`]).
+    skip_exhausted: bool,
+    /// The live `quota.warning_thresholds` ([`Pool::set_quota_settings`]).
+    warning_thresholds: WarningThresholds,
 }
 
 impl State {
@@ -136,12 +168,15 @@ impl Pool {
                     counter: 0,
                     strategy: cfg.strategy,
                     affinity: Affinity::new(cfg.affinity_capacity, cfg.affinity_ttl),
+                    skip_exhausted: cfg.skip_exhausted,
+                    warning_thresholds: cfg.warning_thresholds.clone(),
                 }),
                 refresh_locks: Mutex::new(HashMap::new()),
                 refresh_permits: tokio::sync::Semaphore::new(cfg.refresh_concurrency.max(1)),
                 slots: Arc::new(Slots::new(cfg.max_concurrent_per_account)),
                 keys: Mutex::new(keys),
                 schedule_changed: tokio::sync::Notify::new(),
+                dirty: Mutex::new(std::collections::HashSet::new()),
                 store,
                 cfg,
             }),
@@ -156,6 +191,28 @@ impl Pool {
     /// Changes the rotation strategy at once, for every later acquire.
     pub fn set_strategy(&self, strategy: Strategy) {
         self.state().strategy = strategy;
+    }
+
+    /// Changes the quota settings at once, for every later acquire and warning report:
+    /// `skip_exhausted` when given, `warning_thresholds` when given.
+    pub fn set_quota_settings(
+        &self,
+        skip_exhausted: Option<bool>,
+        warning_thresholds: Option<WarningThresholds>,
+    ) {
+        let mut state = self.state();
+        if let Some(skip) = skip_exhausted {
+            state.skip_exhausted = skip;
+        }
+        if let Some(thresholds) = warning_thresholds {
+            state.warning_thresholds = thresholds;
+        }
+    }
+
+    /// The live `(skip_exhausted, warning_thresholds)`.
+    pub fn quota_settings(&self) -> (bool, WarningThresholds) {
+        let state = self.state();
+        (state.skip_exhausted, state.warning_thresholds.clone())
     }
 
     /// The rotation strategy in use.
@@ -362,6 +419,48 @@ impl Pool {
     ) -> Result<AccountSummary, PoolError> {
         let label = label.map(import::truncate_label).filter(|l| !l.is_empty());
         self.mutate(id, true, |a| a.meta.label = label)
+    }
+
+    /// Writes the bookkeeping changed since the last flush (usage counters, passive quota
+    /// snapshots) in one durable transaction; returns how many accounts were written. The
+    /// request path only updates memory, so the owner calls this on a timer and at shutdown;
+    /// the last handle's drop flushes too. A crash loses at most one interval of counters,
+    /// never an account or a token (those are written at once).
+    pub fn flush(&self) -> Result<usize, PoolError> {
+        let ids: Vec<AccountId> = {
+            let mut dirty = self.inner.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+            dirty.drain().collect()
+        };
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let state = self.state();
+        let rows: Vec<&Account> = state
+            .accounts
+            .iter()
+            .filter(|a| ids.contains(&a.meta.id))
+            .collect();
+        self.inner.store.write(&rows, &[], true)?;
+        Ok(rows.len())
+    }
+
+    /// Marks an account's in-memory bookkeeping as not yet written (see [`Pool::flush`]).
+    fn mark_dirty(&self, id: &AccountId) {
+        let mut dirty = self.inner.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+        if !dirty.contains(id) {
+            dirty.insert(id.clone());
+        }
+    }
+
+    /// Applies `f` to one account in memory only and marks it for the next [`Pool::flush`].
+    fn touch(&self, id: &AccountId, f: impl FnOnce(&mut Account)) -> Result<(), PoolError> {
+        {
+            let mut state = self.state();
+            let index = state.position(id).ok_or(PoolError::NotFound)?;
+            f(&mut state.accounts[index]);
+        }
+        self.mark_dirty(id);
+        Ok(())
     }
 
     /// Applies `f` to a copy of one account, writes it (one transaction), then swaps it in.

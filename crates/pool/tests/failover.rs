@@ -294,6 +294,121 @@ async fn skip_exhausted_off_keeps_exhausted_accounts() {
     assert!(pool.acquire("m", now(), &never()).await.is_ok());
 }
 
+#[tokio::test]
+async fn quota_settings_change_at_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = open(dir.path());
+    let ids = add_accounts(&pool, 1);
+    let body = format!(
+        r#"{{"rate_limit":{{"limit_reached":true,"primary_window":{{"used_percent":85,"reset_at":{}}}}}}}"#,
+        NOW_SECS + 50
+    );
+    pool.record_usage_json(&ids[0], body.as_bytes(), now())
+        .unwrap();
+    assert_eq!(pool.quota_warnings(now())[0].threshold, 80);
+    pool.set_quota_settings(
+        None,
+        Some(codex_proxy_pool::WarningThresholds {
+            primary: vec![50, 70],
+            secondary: vec![95],
+        }),
+    );
+    let w = pool.quota_warnings(now());
+    assert_eq!((w[0].threshold, w[0].level), (70, WarningLevel::Critical));
+    let full = format!(
+        r#"{{"rate_limit":{{"limit_reached":true,"primary_window":{{"used_percent":100,"reset_at":{}}}}}}}"#,
+        NOW_SECS + 50
+    );
+    pool.record_usage_json(&ids[0], full.as_bytes(), now())
+        .unwrap();
+    assert!(pool.acquire("m", now(), &never()).await.is_err());
+    pool.set_quota_settings(Some(false), None);
+    assert!(pool.acquire("m", now(), &never()).await.is_ok());
+    let (skip, thresholds) = pool.quota_settings();
+    assert!(!skip);
+    assert_eq!(thresholds.primary, vec![50, 70]);
+}
+
+/// Records the account and reason of each refresh.
+struct Reasons(std::sync::Mutex<Vec<(String, codex_proxy_pool::RefreshReason)>>);
+
+impl codex_proxy_pool::Refresher for Reasons {
+    fn refresh<'a>(
+        &'a self,
+        _refresh_token: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<codex_proxy_pool::TokenSet, codex_proxy_pool::RefreshError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async { Err(codex_proxy_pool::RefreshError::Transport("unused".into())) })
+    }
+
+    fn refresh_for<'a>(
+        &'a self,
+        account: &'a codex_proxy_pool::AccountId,
+        _refresh_token: &'a str,
+        reason: codex_proxy_pool::RefreshReason,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<codex_proxy_pool::TokenSet, codex_proxy_pool::RefreshError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        self.0.lock().unwrap().push((account.to_string(), reason));
+        let n = self.0.lock().unwrap().len() as u64;
+        Box::pin(async move {
+            Ok(codex_proxy_pool::TokenSet {
+                access_token: jwt("acc-1", "u", FAR + n),
+                refresh_token: Some(format!("rt_{n}")),
+                id_token: None,
+                expires_in: None,
+            })
+        })
+    }
+}
+
+#[tokio::test]
+async fn refresh_reason_follows_the_trigger() {
+    use codex_proxy_pool::RefreshReason;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = open(dir.path());
+    // Expiring within the margin: a proactive refresh on acquire.
+    let id = pool
+        .add_tokens(
+            Some(&jwt("acc-1", "u", NOW_SECS + 60)),
+            Some("rt_0"),
+            None,
+            now(),
+        )
+        .unwrap()
+        .id;
+    let refresher = Reasons(std::sync::Mutex::new(Vec::new()));
+    let lease = pool.acquire("m", now(), &refresher).await.unwrap();
+    // A 401: the next refresh is an unauthorized recovery, and only that one.
+    pool.report(&lease, Outcome::Unauthorized, now());
+    drop(lease);
+    let lease = pool.acquire("m", now(), &refresher).await.unwrap();
+    drop(lease);
+    assert!(pool.refresh_now(&id, now(), &refresher).await.unwrap().is_ok());
+    let seen = refresher.0.lock().unwrap().clone();
+    let reasons: Vec<RefreshReason> = seen.iter().map(|(_, r)| *r).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            RefreshReason::ProactiveExpiry,
+            RefreshReason::UnauthorizedRecovery,
+            RefreshReason::ProactiveExpiry
+        ]
+    );
+    assert!(seen.iter().all(|(a, _)| a == &id.to_string()));
+}
+
 #[tokio::test(start_paused = true)]
 async fn twenty_concurrent_acquires_on_an_expiring_account_refresh_once() {
     let dir = tempfile::tempdir().unwrap();

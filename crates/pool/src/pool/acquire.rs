@@ -126,8 +126,8 @@ impl Pool {
         tried: &[AccountId],
     ) -> Result<Pick, PoolError> {
         let margin = self.inner.cfg.refresh_margin;
-        let skip = self.inner.cfg.skip_exhausted;
         let mut state = self.state();
+        let skip = state.skip_exhausted;
         if state.accounts.is_empty() {
             return Err(PoolError::NoAccount);
         }

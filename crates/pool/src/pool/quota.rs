@@ -20,13 +20,13 @@ impl Pool {
         now: SystemTime,
     ) -> Result<(), PoolError> {
         snapshot.observed_at = Some(now);
-        self.mutate(id, false, |a| {
+        // Passive snapshots arrive with every response: memory now, disk at the next flush.
+        self.touch(id, |a| {
             if snapshot.plan_type.is_none() {
                 snapshot.plan_type = a.meta.quota.as_ref().and_then(|q| q.plan_type.clone());
             }
             a.meta.quota = Some(snapshot);
         })
-        .map(drop)
     }
 
     /// Parses a `/wham/usage` body (upstream-codex.md §10.1) and stores it as the account's
@@ -64,8 +64,8 @@ impl Pool {
     /// thresholds: per window, the highest threshold reached; `critical` when it is the
     /// highest configured. Windows whose reset time has passed are ignored.
     pub fn quota_warnings(&self, now: SystemTime) -> Vec<QuotaWarning> {
-        let thresholds = &self.inner.cfg.warning_thresholds;
         let state = self.state();
+        let thresholds = &state.warning_thresholds;
         let mut out = Vec::new();
         for a in &state.accounts {
             if let Some(q) = &a.meta.quota {

@@ -11,6 +11,7 @@ use super::{Pool, eligible, schedule, secs_after, upsert};
 use crate::account::{AccountId, AccountStatus, Secrets};
 use crate::error::{PoolError, RefreshError};
 use crate::jwt::Claims;
+pub use crate::oauth::RefreshReason;
 
 /// Exchanges a refresh token for new tokens (the gateway implements it over `upstream`, or
 /// uses [`crate::oauth::OAuthRefresher`]; tests use a fake). The pool calls it at most once
@@ -21,6 +22,19 @@ pub trait Refresher: Send + Sync {
         &'a self,
         refresh_token: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<TokenSet, RefreshError>> + Send + 'a>>;
+
+    /// [`Refresher::refresh`] for a known account and reason: what the pool calls. The default
+    /// ignores both; the gateway overrides it to go through the account's own proxy and send
+    /// the reason (`refresh_reason`) as the official client does.
+    fn refresh_for<'a>(
+        &'a self,
+        account: &'a AccountId,
+        refresh_token: &'a str,
+        reason: RefreshReason,
+    ) -> Pin<Box<dyn Future<Output = Result<TokenSet, RefreshError>> + Send + 'a>> {
+        let _ = (account, reason);
+        self.refresh(refresh_token)
+    }
 }
 
 /// Tokens returned by a refresh or a login. `Debug` redacts.
@@ -124,12 +138,18 @@ impl Pool {
                 return Ok(Refreshed::Unusable);
             };
             account.rt.refreshing = true;
-            rt
+            let reason = if account.rt.unauthorized {
+                RefreshReason::UnauthorizedRecovery
+            } else {
+                RefreshReason::ProactiveExpiry
+            };
+            (rt, reason)
         };
+        let (refresh_token, reason) = refresh_token;
         let _mark = RefreshingMark { pool: self, id };
         let result = {
             let _permit = self.inner.refresh_permits.acquire().await;
-            refresher.refresh(&refresh_token).await
+            refresher.refresh_for(id, &refresh_token, reason).await
         };
         match result {
             Ok(tokens) => self.store_refreshed(id, tokens, now),
@@ -202,6 +222,7 @@ impl Pool {
         }
         account.rt.refresh_failures = 0;
         account.rt.refresh_retry_at = None;
+        account.rt.unauthorized = false;
         account.rt.token_exchanged_at = Some(now);
         let written = self.inner.store.write(&[&account], &[], true);
         let lease = Lease::of(&account).filter(|_| eligible::status_usable(&account, now));

@@ -73,6 +73,9 @@ impl Pool {
             outcome,
             Outcome::Cloudflare | Outcome::Overloaded | Outcome::ServerError
         );
+        // A success only moves counters: memory now, disk at the next flush, so the request
+        // path never waits on a write transaction.
+        let deferred = matches!(outcome, Outcome::Success { .. });
         let mut state = self.state();
         let Some(index) = state.position(lease.id()) else {
             return;
@@ -80,6 +83,11 @@ impl Pool {
         let account = &mut state.accounts[index];
         apply(account, outcome, now, backoff);
         if !persist {
+            return;
+        }
+        if deferred {
+            drop(state);
+            self.mark_dirty(lease.id());
             return;
         }
         if let Err(err) = self.inner.store.write(&[account], &[], durable) {
@@ -141,6 +149,7 @@ fn apply(account: &mut Account, outcome: Outcome, now: SystemTime, backoff: Dura
                 // Mark the token stale; the next acquire (or the scheduler) refreshes it.
                 m.expires_at = Some(now_secs);
                 rt.refresh_retry_at = None;
+                rt.unauthorized = true;
             } else if m.status != AccountStatus::Banned {
                 m.status = AccountStatus::Expired;
                 m.status_reason = Some("upstream rejected the access token (401)".to_owned());
