@@ -17,7 +17,10 @@ pub(crate) fn serve(cli: &Cli) -> anyhow::Result<()> {
     if loaded.config.server.proxy_api_key.is_none() {
         let key = codex_proxy_gateway::keys::generate_and_persist(&cli.data_dir)
             .context("cannot store a new proxy API key")?;
-        tracing::info!(file = %local_yaml(&cli.data_dir).display(), "generated a proxy API key; run `codex-proxy keys` to see it");
+        tracing::info!(
+            "generated a proxy API key in {}; run `codex-proxy keys` to print it",
+            local_yaml(&cli.data_dir).display()
+        );
         loaded.config.server.proxy_api_key = Some(key);
     } else {
         tracing::info!("clients must send the proxy API key (`codex-proxy keys` prints it)");
@@ -30,9 +33,14 @@ pub(crate) fn serve(cli: &Cli) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let running = Gateway::start(loaded.config, &cli.data_dir).await?;
+        let reload_cli = cli.clone();
+        running.watch_config(codex_proxy_gateway::ReloadSource::new(
+            crate::load::watched_files(cli),
+            move || crate::load::reload(&reload_cli),
+        ));
         if running.pool().list().is_ok_and(|l| l.is_empty()) {
             tracing::warn!(
-                "no account yet: run `codex-proxy accounts import ~/.codex/auth.json` (stop the server first) or POST {{\"token\": \"...\"}} to http://{}/auth/accounts",
+                "no account yet: stop the server and run `codex-proxy login` (or `codex-proxy accounts import ~/.codex/auth.json`), or POST {{\"token\": \"...\"}} to http://{}/auth/accounts",
                 running.local_addr()
             );
         }

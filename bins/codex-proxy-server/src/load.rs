@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use codex_proxy_gateway::config::DEFAULT_CONFIG_YAML;
-use codex_proxy_gateway::{GatewayConfig, RawConfig};
+use codex_proxy_gateway::{ConfigError, GatewayConfig, RawConfig};
 use figment::Figment;
 use figment::providers::{Env, Format as _, Serialized, Yaml};
 
@@ -18,6 +18,73 @@ pub(crate) struct Loaded {
 }
 
 pub(crate) fn load(cli: &Cli) -> anyhow::Result<Loaded> {
+    let raw = merged(cli)?
+        .extract::<RawConfig>()
+        .map_err(|e| anyhow::anyhow!(figment_message(e)))?;
+    let config = GatewayConfig::from_raw(raw.clone()).context("invalid configuration")?;
+    Ok(Loaded { raw, config })
+}
+
+/// The files a running server watches for edits: `<data-dir>/local.yaml` and `--config`.
+pub(crate) fn watched_files(cli: &Cli) -> Vec<PathBuf> {
+    let mut files = vec![local_yaml(&cli.data_dir)];
+    files.extend(cli.config.clone());
+    files
+}
+
+/// The reload loader handed to the gateway: the same layers as at startup; errors name the key
+/// (or the layer when a whole file is unreadable). A key removed from `local.yaml` is
+/// generated again, as on first start, so the API never opens up by accident.
+pub(crate) fn reload(cli: &Cli) -> Result<GatewayConfig, ConfigError> {
+    let layer = |e: anyhow::Error| ConfigError::Layer {
+        layer: "configuration".to_owned(),
+        reason: format!("{e:#}"),
+    };
+    let raw = merged(cli)
+        .map_err(layer)?
+        .extract::<RawConfig>()
+        .map_err(config_error)?;
+    let mut config = GatewayConfig::from_raw(raw)?;
+    if config.server.proxy_api_key.is_none() {
+        let key = codex_proxy_gateway::keys::generate_and_persist(&cli.data_dir).map_err(|e| {
+            ConfigError::Layer {
+                layer: local_yaml(&cli.data_dir).display().to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+        tracing::warn!(
+            "server.proxy_api_key was removed; generated a new one (`codex-proxy keys` prints it)"
+        );
+        config.server.proxy_api_key = Some(key);
+    }
+    Ok(config)
+}
+
+/// The first figment error as a [`ConfigError`]: the key path when there is one.
+fn config_error(e: figment::Error) -> ConfigError {
+    let origin = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(source) => format!("{}: {source}", m.name),
+            None => m.name.to_string(),
+        })
+        .unwrap_or_else(|| "configuration".to_owned());
+    if e.path.is_empty() {
+        ConfigError::Layer {
+            layer: origin,
+            reason: e.kind.to_string(),
+        }
+    } else {
+        ConfigError::Invalid {
+            key: e.path.join("."),
+            reason: format!("{} ({origin})", e.kind),
+        }
+    }
+}
+
+/// All layers, not yet extracted.
+fn merged(cli: &Cli) -> anyhow::Result<Figment> {
     let local_path = codex_proxy_gateway::keys::local_yaml_path(&cli.data_dir);
     let local_sets = LocalKeys::read(&local_path)?;
     let mut fig = Figment::new().merge(Yaml::string(DEFAULT_CONFIG_YAML));
@@ -37,11 +104,7 @@ pub(crate) fn load(cli: &Cli) -> anyhow::Result<Loaded> {
     if let Some(port) = cli.port {
         fig = fig.merge(Serialized::default("server.port", port));
     }
-    let raw: RawConfig = fig
-        .extract()
-        .map_err(|e| anyhow::anyhow!(figment_message(e)))?;
-    let config = GatewayConfig::from_raw(raw.clone()).context("invalid configuration")?;
-    Ok(Loaded { raw, config })
+    Ok(fig)
 }
 
 /// Which keys `local.yaml` sets explicitly (they win over some env variables, as in the

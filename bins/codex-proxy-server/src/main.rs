@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// A local gateway exposing a ChatGPT account's Codex models through the APIs AI clients speak.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(name = "codex-proxy", version, about)]
 struct Cli {
     /// Bind address (overrides `server.host`).
@@ -32,7 +32,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 enum Command {
     /// Serve (the default).
     Serve,
@@ -58,7 +58,7 @@ enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 enum KeysAction {
     /// List client keys (masked).
     List,
@@ -79,7 +79,7 @@ enum KeysAction {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 enum AccountsAction {
     /// List accounts (no secrets).
     List,

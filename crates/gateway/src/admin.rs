@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use codex_proxy_pool::{KeyId, Strategy};
+use codex_proxy_pool::{KeyId, Strategy, WarningThresholds};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde::Deserialize;
@@ -51,9 +51,25 @@ pub(crate) async fn route(
         (&Method::POST, ["admin", "rotation-settings"]) => set_rotation(state, req).await,
         (&Method::GET, ["admin", "quota-settings"]) => Ok(quota(state)),
         (&Method::POST, ["admin", "quota-settings"]) => set_quota(state, req).await,
+        (&Method::POST, ["admin", "reload"]) => crate::settings::reload(state).await,
+        (&Method::GET, ["admin", "ollama-settings" | "ollama-status"]) => {
+            Ok(crate::settings::ollama(state))
+        }
+        (&Method::POST, ["admin", "ollama-settings"]) => {
+            crate::settings::set_ollama(state, req).await
+        }
+        (&Method::GET, ["admin", "model-settings"]) => Ok(crate::settings::model(state)),
+        (&Method::POST, ["admin", "model-settings"]) => {
+            crate::settings::set_model(state, req).await
+        }
         (_, ["admin", "keys" | "client-keys", rest @ ..]) => keys(state, req, rest).await,
         _ => Err(not_found()),
     }
+}
+
+/// A JSON settings change as the YAML patch [`crate::settings::persist`] merges.
+fn yaml_patch(v: serde_json::Value) -> Result<serde_yaml::Value, GatewayError> {
+    serde_yaml::to_value(v).map_err(|_| GatewayError::Internal("settings patch not representable"))
 }
 
 /// Reads and parses a JSON admin body.
@@ -79,7 +95,7 @@ struct RotationBody {
 }
 
 async fn set_rotation(
-    state: &AppState,
+    state: &Arc<AppState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, GatewayError> {
     let body: RotationBody = json_body(req, "{rotation_strategy}").await?;
@@ -88,22 +104,24 @@ async fn set_rotation(
             "rotation_strategy must be one of least_used, round_robin, sticky".to_owned(),
         )
     })?;
+    let patch = serde_json::json!({ "auth": { "rotation_strategy": strategy.as_str() } });
+    crate::settings::persist(state, yaml_patch(patch)?, &[]).await?;
     state.pool.set_strategy(strategy);
     tracing::info!(strategy = strategy.as_str(), "rotation strategy changed");
     Ok(rotation(state))
 }
 
 fn quota(state: &AppState) -> Response<Body> {
-    let cfg = state.pool.config();
+    let (skip_exhausted, thresholds) = state.pool.quota_settings();
     json_response(
         StatusCode::OK,
         &serde_json::json!({
             "refresh_interval_minutes": state.quota.interval().as_secs() / 60,
             "warning_thresholds": {
-                "primary": cfg.warning_thresholds.primary,
-                "secondary": cfg.warning_thresholds.secondary,
+                "primary": thresholds.primary,
+                "secondary": thresholds.secondary,
             },
-            "skip_exhausted": cfg.skip_exhausted,
+            "skip_exhausted": skip_exhausted,
         }),
     )
 }
@@ -114,31 +132,94 @@ struct QuotaBody {
     #[serde(default)]
     refresh_interval_minutes: Option<u64>,
     #[serde(default)]
-    warning_thresholds: Option<serde_json::Value>,
+    warning_thresholds: Option<ThresholdsBody>,
     #[serde(default)]
     skip_exhausted: Option<bool>,
 }
 
-async fn set_quota(
-    state: &AppState,
-    req: Request<Incoming>,
-) -> Result<Response<Body>, GatewayError> {
-    let body: QuotaBody = json_body(req, "{refresh_interval_minutes}").await?;
-    let cfg = state.pool.config();
-    if body.skip_exhausted.is_some_and(|s| s != cfg.skip_exhausted)
-        || body.warning_thresholds.is_some()
-    {
-        return Err(GatewayError::InvalidRequest(
-            "warning_thresholds and skip_exhausted are read at startup: set quota.* in the config and restart".to_owned(),
-        ));
-    }
-    if let Some(minutes) = body.refresh_interval_minutes {
-        if minutes > 10_080 {
+/// `warning_thresholds`: one list for both windows, or `{primary?, secondary?}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ThresholdsBody {
+    Both(Vec<u8>),
+    Split {
+        #[serde(default)]
+        primary: Option<Vec<u8>>,
+        #[serde(default)]
+        secondary: Option<Vec<u8>>,
+    },
+}
+
+/// The thresholds after `body` is applied to `current`; each must be 1..=100 (sorted,
+/// deduplicated).
+fn thresholds(
+    body: ThresholdsBody,
+    current: WarningThresholds,
+) -> Result<WarningThresholds, GatewayError> {
+    let (primary, secondary) = match body {
+        ThresholdsBody::Both(v) => (Some(v.clone()), Some(v)),
+        ThresholdsBody::Split { primary, secondary } => (primary, secondary),
+    };
+    let clean = |v: Option<Vec<u8>>, old: Vec<u8>| -> Result<Vec<u8>, GatewayError> {
+        let Some(mut v) = v else { return Ok(old) };
+        if v.iter().any(|p| !(1..=100).contains(p)) {
             return Err(GatewayError::InvalidRequest(
-                "refresh_interval_minutes must be between 0 (off) and 10080".to_owned(),
+                "warning_thresholds must be integers between 1 and 100".to_owned(),
             ));
         }
+        v.sort_unstable();
+        v.dedup();
+        Ok(v)
+    };
+    Ok(WarningThresholds {
+        primary: clean(primary, current.primary)?,
+        secondary: clean(secondary, current.secondary)?,
+    })
+}
+
+async fn set_quota(
+    state: &Arc<AppState>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, GatewayError> {
+    let body: QuotaBody = json_body(
+        req,
+        "{refresh_interval_minutes, warning_thresholds, skip_exhausted}",
+    )
+    .await?;
+    // Validate everything before changing anything.
+    if body.refresh_interval_minutes.is_some_and(|m| m > 10_080) {
+        return Err(GatewayError::InvalidRequest(
+            "refresh_interval_minutes must be between 0 (off) and 10080".to_owned(),
+        ));
+    }
+    let thresholds = match body.warning_thresholds {
+        Some(t) => Some(thresholds(t, state.pool.quota_settings().1)?),
+        None => None,
+    };
+    // Persist to local.yaml (and reload) first: an invalid file changes nothing.
+    let mut patch = serde_json::Map::new();
+    if let Some(minutes) = body.refresh_interval_minutes {
+        patch.insert("refresh_interval_minutes".into(), minutes.into());
+    }
+    if let Some(skip) = body.skip_exhausted {
+        patch.insert("skip_exhausted".into(), skip.into());
+    }
+    if let Some(t) = &thresholds {
+        patch.insert(
+            "warning_thresholds".into(),
+            serde_json::json!({ "primary": t.primary, "secondary": t.secondary }),
+        );
+    }
+    let patch = yaml_patch(serde_json::json!({ "quota": patch }))?;
+    crate::settings::persist(state, patch, &[]).await?;
+    if let Some(minutes) = body.refresh_interval_minutes {
         state.quota.set_interval(Duration::from_secs(minutes * 60));
+    }
+    if body.skip_exhausted.is_some() || thresholds.is_some() {
+        state
+            .pool
+            .set_quota_settings(body.skip_exhausted, thresholds);
+        tracing::info!("quota settings changed");
     }
     Ok(quota(state))
 }

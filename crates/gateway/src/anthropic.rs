@@ -58,14 +58,14 @@ pub(crate) async fn messages(
     req: Request<Incoming>,
     request_id: &str,
 ) -> Result<Response<Body>, GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())?;
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())?;
     let seed_key = crate::auth::presented(req.headers())
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
     let session_header = header_str(req.headers(), "x-claude-code-session-id").map(str::to_owned);
     let opts = route_options(&state, req.headers());
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     let mut translated = anthropic::request_to_responses(&body, &opts)
         .map_err(|e| GatewayError::Translate(e.to_reply()))?;
     drop(body);
@@ -101,10 +101,10 @@ pub(crate) async fn count_tokens(
     state: Arc<AppState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())?;
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())?;
     let opts = route_options(&state, req.headers());
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     // Tokenizing a large agent request takes milliseconds: keep it off the I/O threads.
     let counted = tokio::task::spawn_blocking(move || anthropic::count_tokens(&body, &opts))
         .await

@@ -5,6 +5,10 @@
 //! Cloudflare challenge; the same account once after a 401 (the pool refreshes it first);
 //! with backoff after a 5xx or an in-stream `server_is_overloaded` that arrives before any
 //! output (the stream's first events are peeked for that).
+//!
+//! Each attempt goes over the WebSocket transport first when `ws_pool.enabled` and the backend
+//! has not refused upgrades lately (`ws_turn.rs`), else, or on a refused/failed upgrade, over
+//! HTTP; both give the same byte-chunk body and the same failure classification.
 
 use std::time::Duration;
 
@@ -27,10 +31,27 @@ const MAX_FAILOVERS: usize = 16;
 
 /// An upstream response body whose first bytes may already have been read (peeked).
 pub(crate) struct StreamingResponse {
-    /// Response headers.
+    /// Response headers (of the `101` answer for a WebSocket turn).
     pub headers: HeaderMap,
     prefix: Option<Bytes>,
-    inner: codex_proxy_upstream::StreamingResponse,
+    inner: Inner,
+}
+
+/// Where the body's SSE bytes come from.
+enum Inner {
+    /// An HTTP `POST /codex/responses` body.
+    Http(Box<codex_proxy_upstream::StreamingResponse>),
+    /// A WebSocket turn re-expressed as SSE.
+    Ws(Box<crate::ws_turn::WsBody>),
+}
+
+impl Inner {
+    async fn chunk(&mut self) -> Option<Result<Bytes, UpstreamError>> {
+        match self {
+            Inner::Http(r) => r.chunk().await,
+            Inner::Ws(w) => w.chunk().await,
+        }
+    }
 }
 
 impl StreamingResponse {
@@ -246,21 +267,35 @@ async fn attempt(
         (true, Some(key)) => with_cache_key(&req.body, key),
         _ => req.body.clone(),
     };
-    let call = ResponsesCall {
-        creds: pool_glue::credentials(lease),
-        body,
-        session_id: req.session_id,
-        model: req.model,
-        turn_state: req.turn_state,
-        request_id: req.request_id,
-        installation_id: Some(lease.installation_id()),
+    // WebSocket first (it cannot carry a client's turn state: those turns stay on HTTP).
+    let ws = match req.turn_state {
+        None => websocket(state, req, lease, &body)
+            .await
+            .map_err(Failure::Upstream)?,
+        Some(_) => None,
     };
-    // Through the account's transport view (profile, proxy, cookie, accounts check).
-    let mut inner = crate::transport::responses(state, lease, call)
-        .await
-        .map_err(Failure::Upstream)?;
-    pool_glue::report_rate_limits(state, lease, &inner.headers);
-    let headers = std::mem::take(&mut inner.headers);
+    let (headers, mut inner) = match ws {
+        // Its upgrade headers were reported before its `codex.rate_limits` frames.
+        Some(ws) => (ws.headers(), Inner::Ws(Box::new(ws))),
+        None => {
+            let call = ResponsesCall {
+                creds: pool_glue::credentials(lease),
+                body,
+                session_id: req.session_id,
+                model: req.model,
+                turn_state: req.turn_state,
+                request_id: req.request_id,
+                installation_id: Some(lease.installation_id()),
+            };
+            // Through the account's transport view (profile, proxy, cookie, accounts check).
+            let mut http = crate::transport::responses(state, lease, call)
+                .await
+                .map_err(Failure::Upstream)?;
+            let headers = std::mem::take(&mut http.headers);
+            pool_glue::report_rate_limits(state, lease, &headers);
+            (headers, Inner::Http(Box::new(http)))
+        }
+    };
     let (prefix, overloaded) = peek(&mut inner).await.map_err(Failure::Upstream)?;
     let response = StreamingResponse {
         headers,
@@ -273,13 +308,58 @@ async fn attempt(
     Ok(response)
 }
 
+/// The turn over a fresh WebSocket on `lease`'s account, or `Ok(None)` to use HTTP: the
+/// socket is off or refused lately, or the upgrade was refused (426: HTTP for a while) or
+/// broke. An account's own failure (401, 429 on the upgrade or in an early error frame) is
+/// returned as the HTTP error it stands for, never downgraded to HTTP.
+async fn websocket(
+    state: &AppState,
+    req: &Send<'_>,
+    lease: &Lease,
+    body: &Bytes,
+) -> Result<Option<crate::ws_turn::WsBody>, UpstreamError> {
+    if !state.config.transport.ws_enabled || state.transport.ws.refused() {
+        return Ok(None);
+    }
+    let up = state.transport.prepare(state, lease).await?;
+    let call = codex_proxy_upstream::WsCall {
+        creds: pool_glue::credentials(lease),
+        session_id: req.session_id,
+        model: req.model,
+        installation_id: Some(lease.installation_id()),
+    };
+    let session = match up.websocket(call).await {
+        Ok(session) => session,
+        Err(e) => {
+            if let Some(h) = e.headers() {
+                state.transport.observe(state, lease.id(), h);
+            }
+            if e.status() == Some(426) {
+                tracing::info!("backend refused the websocket upgrade; using HTTP for a while");
+                state.transport.ws.mark_refused();
+                return Ok(None);
+            }
+            if e.is_account_fault() || e.status().is_some_and(|s| s >= 500) {
+                return Err(e);
+            }
+            tracing::info!(error = e.label(), "websocket upgrade failed; using HTTP");
+            return Ok(None);
+        }
+    };
+    state
+        .transport
+        .observe(state, lease.id(), session.headers());
+    pool_glue::report_rate_limits(state, lease, session.headers());
+    crate::ws_turn::start(session, body, lease.id().clone(), state.pool.clone())
+        .await
+        .map(Some)
+}
+
 /// Reads the stream until its first output event (lifecycle events only so far), returning
 /// what was read and whether the response failed with `server_is_overloaded` in that window.
 /// A transport failure there is returned (nothing reached the client: retryable); end of
 /// stream stops peeking and the consumer sees it after the prefix.
-async fn peek(
-    inner: &mut codex_proxy_upstream::StreamingResponse,
-) -> Result<(Option<Bytes>, bool), UpstreamError> {
+async fn peek(inner: &mut Inner) -> Result<(Option<Bytes>, bool), UpstreamError> {
     let mut buf = BytesMut::new();
     let mut decoder = SseDecoder::new();
     loop {

@@ -42,7 +42,8 @@ tokio::task_local! {
 
 /// Works out the caller from the request headers.
 pub(crate) fn authenticate(state: &AppState, headers: &HeaderMap) -> Caller {
-    let master = state.config.server.proxy_api_key.as_ref();
+    let live = state.live();
+    let master = live.server.proxy_api_key.as_ref();
     let Some(presented) = presented(headers) else {
         return if master.is_none() {
             Caller::Open

@@ -168,13 +168,29 @@ pub struct Catalog {
 
 #[derive(Debug)]
 struct Inner {
-    default: String,
-    static_models: Vec<ModelInfo>,
-    custom_models: Vec<ModelInfo>,
+    /// The configured layers, replaced by [`Catalog::set_model_config`] on a config reload.
+    configured: RwLock<Configured>,
     ttl: Duration,
     backend: RwLock<Backend>,
     refresh: tokio::sync::Mutex<()>,
     generation: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Configured {
+    default: String,
+    static_models: Vec<ModelInfo>,
+    custom_models: Vec<ModelInfo>,
+}
+
+impl Configured {
+    fn from(cfg: &ModelConfig) -> Self {
+        Self {
+            default: cfg.default.clone(),
+            static_models: cfg.static_models.clone(),
+            custom_models: cfg.custom_models.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -194,9 +210,7 @@ impl Catalog {
     pub fn new(cfg: &ModelConfig, ttl: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
-                default: cfg.default.clone(),
-                static_models: cfg.static_models.clone(),
-                custom_models: cfg.custom_models.clone(),
+                configured: RwLock::new(Configured::from(cfg)),
                 ttl,
                 backend: RwLock::new(Backend::default()),
                 refresh: tokio::sync::Mutex::new(()),
@@ -213,12 +227,17 @@ impl Catalog {
             .backend
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let configured = self
+            .inner
+            .configured
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out: Vec<ModelInfo> =
-            Vec::with_capacity(self.inner.static_models.len() + backend.models.len());
+            Vec::with_capacity(configured.static_models.len() + backend.models.len());
         let layers = [
-            &self.inner.static_models,
+            &configured.static_models,
             &backend.models,
-            &self.inner.custom_models,
+            &configured.custom_models,
         ];
         for m in layers.into_iter().flatten() {
             if m.id == "auto" {
@@ -230,7 +249,7 @@ impl Catalog {
             }
         }
         for m in &mut out {
-            m.is_default = m.id == self.inner.default;
+            m.is_default = m.id == configured.default;
         }
         out
     }
@@ -270,6 +289,19 @@ impl Catalog {
         self.inner
             .generation
             .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Replaces the configured layers (default model, `config/models.yaml`, custom models) after
+    /// a config reload; bumps the generation so cached translator options are rebuilt.
+    pub fn set_model_config(&self, cfg: &ModelConfig) {
+        *self
+            .inner
+            .configured
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Configured::from(cfg);
+        self.inner
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Records a fetched backend list (`None` = the fetch failed; keep the previous list).

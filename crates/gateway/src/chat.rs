@@ -20,12 +20,12 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
     request_id: &str,
 ) -> Result<Response<Body>, GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())?;
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())?;
     let seed_key = crate::auth::presented(req.headers())
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     let opts = state.request_options();
     let mut translated = openai_chat::request_to_responses(&body, &opts)
         .map_err(|e| GatewayError::Translate(e.to_reply()))?;

@@ -35,6 +35,14 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// A configuration layer (file, environment) cannot be read or parsed as a whole.
+    #[error("cannot load {layer}: {reason}")]
+    Layer {
+        /// The file or layer name.
+        layer: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An embedded YAML file does not parse (a build defect).
     #[error("embedded {file} does not parse: {reason}")]
     Embedded {
@@ -57,7 +65,7 @@ impl ConfigError {
     pub fn key(&self) -> Option<&str> {
         match self {
             Self::Invalid { key, .. } => Some(key),
-            Self::Embedded { .. } => None,
+            Self::Embedded { .. } | Self::Layer { .. } => None,
         }
     }
 }
@@ -104,7 +112,7 @@ impl fmt::Debug for ProxyApiKey {
 }
 
 /// Everything the gateway needs, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GatewayConfig {
     /// Listener and request handling.
     pub server: ServerConfig,
@@ -125,7 +133,7 @@ pub struct GatewayConfig {
 }
 
 /// `server.*`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     /// Bind address.
     pub host: String,
@@ -139,10 +147,13 @@ pub struct ServerConfig {
     pub heartbeat: Duration,
     /// How long in-flight requests may finish on shutdown.
     pub shutdown_drain: Duration,
+    /// `server.config_poll_seconds` (ours): how often the config files are checked for edits
+    /// (hot reload); zero turns the check off.
+    pub config_poll: Duration,
 }
 
 /// `api.*`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiConfig {
     /// Codex backend base URL without a trailing slash.
     pub base_url: String,
@@ -163,7 +174,7 @@ pub struct ApiConfig {
 }
 
 /// `model.*` merged with `config/models.yaml`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelConfig {
     /// Fallback model.
     pub default: String,
@@ -187,7 +198,7 @@ pub struct ModelConfig {
 }
 
 /// `auth.*`
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct AuthConfig {
     /// Access token added as an account at startup.
     pub jwt_token: Option<String>,
@@ -220,7 +231,7 @@ impl fmt::Debug for AuthConfig {
 }
 
 /// `client.*` and `tls.*` values the transport uses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     /// `client_version` for the backend model list.
     pub app_version: String,

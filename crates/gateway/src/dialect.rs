@@ -107,7 +107,7 @@ pub(crate) fn stream<T: StreamTranslate>(
     let body = TranslatedBody::new(
         response,
         translator,
-        state.config.server.heartbeat,
+        state.live().server.heartbeat,
         state.clone(),
         lease,
     );

@@ -398,3 +398,27 @@ fn upstream_message(e: &UpstreamError) -> String {
     }
     msg
 }
+
+/// Why a configuration reload did not happen. The running configuration is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// No reload source was registered ([`crate::RunningGateway::watch_config`]).
+    #[error("config reload is not set up in this process")]
+    NoSource,
+    /// The edited configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// `<data-dir>/local.yaml` could not be read or written.
+    #[error(transparent)]
+    LocalYaml(#[from] crate::keys::KeyFileError),
+}
+
+impl ReloadError {
+    /// The dotted key path at fault, when one key is.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::Config(e) => e.key(),
+            Self::NoSource | Self::LocalYaml(_) => None,
+        }
+    }
+}

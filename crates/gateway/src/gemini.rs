@@ -84,7 +84,7 @@ async fn generate_as_caller(
     let conversation = conversation_id(req.headers());
     let seed_key = presented_key(&req).unwrap_or_default();
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     let opts = state.request_options();
     let mut translated = request_to_responses(model, &body, streaming, &opts)
         .map_err(|e| GatewayError::Translate(e.to_reply()))?;
@@ -205,7 +205,7 @@ async fn as_gemini_caller<F: Future>(
 
 /// Passes when the scoped caller is authenticated (see [`gemini_caller`]).
 fn check_key(state: &AppState, req: &Request<Incoming>) -> Result<(), GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())
 }
 
 fn presented_key(req: &Request<Incoming>) -> Option<Vec<u8>> {

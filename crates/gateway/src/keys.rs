@@ -103,7 +103,7 @@ fn new_key() -> String {
 }
 
 /// Writes `path` atomically (temp file + rename) with mode 0600 on Unix.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("yaml.tmp");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -11,7 +11,9 @@
 //! store accounts (`pool`), or read the environment, arguments or `$HOME` (the binary does).
 //!
 //! Start reading at [`Gateway::start`] (`server.rs`), then `router.rs` and `chat.rs`;
-//! configuration is [`GatewayConfig`] (`config.rs`, raw keys in `config/raw.rs`).
+//! configuration is [`GatewayConfig`] (`config.rs`, raw keys in `config/raw.rs`); hot reload
+//! ([`RunningGateway::reload`], [`ReloadSource`]) is `reload.rs`, the settings routes that write
+//! `<data-dir>/local.yaml` are `settings.rs`.
 
 mod account_proxy;
 mod accounts;
@@ -28,22 +30,27 @@ pub mod error;
 mod events;
 mod gemini;
 pub mod keys;
+pub mod local_yaml;
 pub mod login;
 mod models;
 mod ollama;
 mod pool_glue;
 pub mod refresher;
+pub mod reload;
 mod responses;
 mod responses_ws;
 mod router;
 mod scheduler;
 mod server;
+mod settings;
 mod state;
 mod stream_body;
 mod transport;
+mod ws_turn;
 
 pub use config::{ConfigError, GatewayConfig, OllamaConfig, ProxyApiKey, RawConfig};
-pub use error::{Dialect, GatewayError};
+pub use error::{Dialect, GatewayError, ReloadError};
 pub use pool_glue::pool_config;
 pub use refresher::{UpstreamOAuth, oauth_config};
+pub use reload::{ReloadReport, ReloadSource};
 pub use server::{Gateway, RunningGateway, ShutdownReport, StartError};

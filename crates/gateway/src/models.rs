@@ -66,7 +66,7 @@ pub(crate) async fn refresh_if_stale(state: &AppState) {
     if !state.catalog.is_stale(Instant::now()) {
         return;
     }
-    let Ok(lease) = crate::pool_glue::acquire(state, &state.config.model.default).await else {
+    let Ok(lease) = crate::pool_glue::acquire(state, &state.live().model.default).await else {
         // No account: nothing to ask the backend with; try again on the next call.
         return;
     };

@@ -49,14 +49,14 @@ pub(crate) async fn handle(
     request_id: &str,
     review: bool,
 ) -> Result<Response<Body>, GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())?;
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())?;
     let seed_key = crate::auth::presented(req.headers())
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
     let header_turn_state = header_str(req.headers(), TURN_STATE);
     let subagent = header_str(req.headers(), SUBAGENT);
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     let opts = state.request_options();
     let mut translated = translate::passthrough_request(&body, &opts, PassthroughRoute { review })
         .map_err(|e| GatewayError::Translate(e.to_reply()))?;
@@ -141,7 +141,7 @@ fn stream_response(
     let body = body::ResponsesBody::new(
         response,
         relay,
-        state.config.server.heartbeat,
+        state.live().server.heartbeat,
         state.clone(),
         lease,
     );

@@ -284,7 +284,8 @@ fn stream<S: WsSink>(
     let (tx, rx) = mpsc::channel::<Bytes>(16);
     let state2 = state.clone();
     let heartbeat = state.config.server.heartbeat;
-    tokio::spawn(async move {
+    // Owned by the gateway's tracker: shutdown waits for the turn (or cuts it).
+    state.tracker.spawn(async move {
         let state = state2;
         let mut out = Vec::with_capacity(4096);
         let reusable = loop {

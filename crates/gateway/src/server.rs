@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::GatewayConfig;
+use crate::error::ReloadError;
+use crate::reload::{ReloadReport, ReloadSource};
 use crate::state::AppState;
 
 /// Why the gateway could not start.
@@ -58,7 +60,6 @@ impl Gateway {
         data_dir: &Path,
     ) -> Result<RunningGateway, StartError> {
         let addr = format!("{}:{}", config.server.host, config.server.port);
-        let drain = config.server.shutdown_drain;
         let state = Arc::new(AppState::new(config, data_dir)?);
         let listener = TcpListener::bind(&addr)
             .await
@@ -69,7 +70,7 @@ impl Gateway {
         let local_addr = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
-        let tracker = TaskTracker::new();
+        let tracker = state.tracker.clone();
         let stop = CancellationToken::new();
         let hard_stop = CancellationToken::new();
         tracker.spawn(accept_loop(
@@ -87,11 +88,12 @@ impl Gateway {
             stop: stop.clone(),
             hard_stop: hard_stop.clone(),
         };
-        let ollama = crate::ollama::BridgeSlot::default();
+        state.reload.set_owner(owner);
         if state.config.ollama.enabled {
             // Like the reference: a bridge that cannot bind is reported, not fatal.
-            if let Err(e) = ollama
-                .apply(state.clone(), &state.config.ollama, &owner)
+            if let Err(e) = state
+                .reload
+                .apply_ollama(&state, &state.config.ollama)
                 .await
             {
                 tracing::error!(error = %e, source = ?std::error::Error::source(&e), "ollama bridge not started");
@@ -103,9 +105,6 @@ impl Gateway {
             tracker,
             stop,
             hard_stop,
-            drain,
-            ollama,
-            owner,
         })
     }
 }
@@ -119,9 +118,6 @@ pub struct RunningGateway {
     tracker: TaskTracker,
     stop: CancellationToken,
     hard_stop: CancellationToken,
-    drain: Duration,
-    ollama: crate::ollama::BridgeSlot,
-    owner: crate::ollama::Owner,
 }
 
 /// How a shutdown went.
@@ -144,7 +140,35 @@ impl RunningGateway {
 
     /// The Ollama bridge's bound address, when it is running.
     pub fn ollama_addr(&self) -> Option<SocketAddr> {
-        self.ollama.addr()
+        self.state.reload.bridge.addr()
+    }
+
+    /// The configuration in force now (after any reloads).
+    pub fn config(&self) -> Arc<GatewayConfig> {
+        self.state.live()
+    }
+
+    /// Swaps in `new` as the live configuration and applies what can change at runtime (proxy
+    /// key, body limit, heartbeat, model defaults/aliases/catalog, rotation strategy, quota
+    /// refresh interval, the Ollama bridge). Settings read only at startup (`server.host/port`,
+    /// `api.*`, `auth.*`, `client.*`, transport, pool limits) are listed in
+    /// [`ReloadReport::restart_required`] while they differ from the startup values.
+    pub async fn reload(&self, new: GatewayConfig) -> ReloadReport {
+        self.state.reload.apply(&self.state, new).await
+    }
+
+    /// Registers where reloads come from (the binary's layered loader and the files it reads)
+    /// and starts the one task that polls those files every `server.config_poll_seconds`,
+    /// reloading on change (a failed reload keeps the running config and logs the key). Also
+    /// enables `POST /admin/reload` and the settings routes that write `<data-dir>/local.yaml`.
+    /// Returns false if a source was registered already.
+    pub fn watch_config(&self, source: ReloadSource) -> bool {
+        self.state.reload.watch(&self.state, source)
+    }
+
+    /// Reloads from the registered source now.
+    pub async fn reload_from_source(&self) -> Result<ReloadReport, ReloadError> {
+        self.state.reload.reload_from_source(&self.state).await
     }
 
     /// Applies a new `ollama.*` configuration without restarting the gateway: stops the running
@@ -154,9 +178,7 @@ impl RunningGateway {
         &self,
         cfg: &crate::config::OllamaConfig,
     ) -> Result<Option<SocketAddr>, StartError> {
-        self.ollama
-            .apply(self.state.clone(), cfg, &self.owner)
-            .await
+        self.state.reload.apply_ollama(&self.state, cfg).await
     }
 
     /// Stops accepting, lets in-flight requests finish for up to `server.shutdown_drain_seconds`,
@@ -164,7 +186,8 @@ impl RunningGateway {
     pub async fn shutdown(self) -> ShutdownReport {
         self.stop.cancel();
         self.tracker.close();
-        let drained = tokio::time::timeout(self.drain, self.tracker.wait())
+        let drain = self.state.live().server.shutdown_drain;
+        let drained = tokio::time::timeout(drain, self.tracker.wait())
             .await
             .is_ok();
         if !drained {

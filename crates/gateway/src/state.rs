@@ -15,7 +15,11 @@ use crate::server::StartError;
 
 /// Everything a request handler needs.
 pub(crate) struct AppState {
+    /// The configuration the process started with: what is read once (listener, upstream
+    /// client, pool, transport). Per-request settings come from [`AppState::live`].
     pub config: GatewayConfig,
+    /// The live configuration, hot reload and the Ollama bridge listener.
+    pub reload: crate::reload::Reloader,
     pub pool: Pool,
     pub upstream: Upstream,
     pub catalog: Catalog,
@@ -26,6 +30,8 @@ pub(crate) struct AppState {
     pub quota: crate::scheduler::QuotaSettings,
     /// Per-account transport views, the live client profile, parked WebSocket sessions.
     pub transport: crate::transport::Transport,
+    /// Owns every task the gateway starts (the server waits for it on shutdown).
+    pub tracker: tokio_util::task::TaskTracker,
     /// Translator options, rebuilt when the catalog changes (keyed by the catalog generation).
     options: RwLock<(u64, Arc<RequestOptions>)>,
 }
@@ -58,7 +64,7 @@ impl AppState {
         let transport = crate::transport::Transport::new(&config, data_dir, &upstream);
         let upstream = upstream.with_profile(transport.profile().upstream_profile());
         let catalog = Catalog::new(&config.model, config.api.models_cache_ttl);
-        let refresher = crate::refresher::refresher(&upstream, &config.auth);
+        let refresher = crate::refresher::refresher(&upstream, &config.auth, &pool);
         let logins = crate::login::Logins::new(&config);
         let quota = crate::scheduler::QuotaSettings::new(config.accounts.quota_refresh_interval);
         let options = (
@@ -66,6 +72,7 @@ impl AppState {
             Arc::new(build_options(&config, &catalog)),
         );
         Ok(Self {
+            reload: crate::reload::Reloader::new(config.clone(), data_dir),
             config,
             pool,
             upstream,
@@ -74,8 +81,14 @@ impl AppState {
             logins,
             quota,
             transport,
+            tracker: tokio_util::task::TaskTracker::new(),
             options: RwLock::new(options),
         })
+    }
+
+    /// A snapshot of the live configuration (take it once per request).
+    pub fn live(&self) -> Arc<GatewayConfig> {
+        self.reload.live()
     }
 
     /// Translator options for the current catalog.
@@ -90,7 +103,7 @@ impl AppState {
                 return cached.1.clone();
             }
         }
-        let fresh = Arc::new(build_options(&self.config, &self.catalog));
+        let fresh = Arc::new(build_options(&self.live(), &self.catalog));
         let mut cached = self
             .options
             .write()

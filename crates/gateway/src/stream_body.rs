@@ -30,12 +30,17 @@ type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, UpstreamError>> + Send>>;
 enum Phase {
     /// Reading upstream events.
     Streaming,
-    /// `[DONE]` was written; read what is already buffered upstream so an HTTP/1 connection can
-    /// be reused, but never wait for it.
+    /// The terminal frame was written; read the rest of the upstream body (for at most
+    /// [`DRAIN_GRACE`]) so an HTTP/1 connection can be reused.
     Draining,
     /// Nothing more.
     Done,
 }
+
+/// How long a finished stream waits for the upstream body's end before dropping the
+/// connection. The backend ends its body right after the terminal event, so this is almost
+/// never reached; the client already has everything.
+const DRAIN_GRACE: Duration = Duration::from_millis(250);
 
 /// A streamed, translated response body.
 pub(crate) struct TranslatedBody<T> {
@@ -47,6 +52,8 @@ pub(crate) struct TranslatedBody<T> {
     heartbeat: Pin<Box<Sleep>>,
     interval: Duration,
     phase: Phase,
+    /// Whether the drain deadline was armed.
+    drain_started: bool,
     report: Option<(Arc<AppState>, Lease)>,
 }
 
@@ -72,6 +79,7 @@ impl<T: StreamTranslate> TranslatedBody<T> {
             heartbeat: Box::pin(tokio::time::sleep(interval)),
             interval,
             phase: Phase::Streaming,
+            drain_started: false,
             report: Some((state, lease)),
         }
     }
@@ -132,12 +140,23 @@ impl<T: StreamTranslate> http_body::Body for TranslatedBody<T> {
             match this.phase {
                 Phase::Done => return Poll::Ready(None),
                 Phase::Draining => {
+                    if !this.drain_started {
+                        // The client already has its terminal frame; give the upstream a short
+                        // grace to finish its body so the connection goes back to the pool.
+                        this.drain_started = true;
+                        this.heartbeat.as_mut().reset(Instant::now() + DRAIN_GRACE);
+                    }
                     return match this.upstream.as_mut().poll_next(cx) {
                         Poll::Ready(Some(Ok(_))) => continue,
-                        Poll::Ready(Some(Err(_)) | None) | Poll::Pending => {
+                        Poll::Ready(Some(Err(_)) | None) => {
                             this.phase = Phase::Done;
                             Poll::Ready(None)
                         }
+                        Poll::Pending if this.heartbeat.as_mut().poll(cx).is_ready() => {
+                            this.phase = Phase::Done;
+                            Poll::Ready(None)
+                        }
+                        Poll::Pending => Poll::Pending,
                     };
                 }
                 Phase::Streaming => {}

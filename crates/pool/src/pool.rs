@@ -428,7 +428,11 @@ impl Pool {
     /// never an account or a token (those are written at once).
     pub fn flush(&self) -> Result<usize, PoolError> {
         let ids: Vec<AccountId> = {
-            let mut dirty = self.inner.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut dirty = self
+                .inner
+                .dirty
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             dirty.drain().collect()
         };
         if ids.is_empty() {
@@ -446,7 +450,11 @@ impl Pool {
 
     /// Marks an account's in-memory bookkeeping as not yet written (see [`Pool::flush`]).
     fn mark_dirty(&self, id: &AccountId) {
-        let mut dirty = self.inner.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut dirty = self
+            .inner
+            .dirty
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if !dirty.contains(id) {
             dirty.insert(id.clone());
         }

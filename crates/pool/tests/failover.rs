@@ -360,8 +360,13 @@ impl codex_proxy_pool::Refresher for Reasons {
                 + 'a,
         >,
     > {
-        self.0.lock().unwrap().push((account.to_string(), reason));
-        let n = self.0.lock().unwrap().len() as u64;
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.push((account.to_string(), reason));
+        let n = seen.len() as u64;
+        drop(seen);
         Box::pin(async move {
             Ok(codex_proxy_pool::TokenSet {
                 access_token: jwt("acc-1", "u", FAR + n),
@@ -395,7 +400,12 @@ async fn refresh_reason_follows_the_trigger() {
     drop(lease);
     let lease = pool.acquire("m", now(), &refresher).await.unwrap();
     drop(lease);
-    assert!(pool.refresh_now(&id, now(), &refresher).await.unwrap().is_ok());
+    assert!(
+        pool.refresh_now(&id, now(), &refresher)
+            .await
+            .unwrap()
+            .is_ok()
+    );
     let seen = refresher.0.lock().unwrap().clone();
     let reasons: Vec<RefreshReason> = seen.iter().map(|(_, r)| *r).collect();
     assert_eq!(

@@ -8,7 +8,8 @@
 //! tool calls via `[[tool:NAME {args}]]`, `tool result: …` after tool output, a reasoning item
 //! when `reasoning.effort` is set), and injects faults by marker (`[[fault:429]]`, …) or per
 //! account (`POST /__mock/faults`). WebSocket upgrades get 426 (clients fall back to HTTPS)
-//! unless [`MockServer::enable_websocket`] turns on a small responses-over-WebSocket endpoint;
+//! unless [`MockServer::enable_websocket`] turns on a small responses-over-WebSocket endpoint
+//! (own framing, accepts permessage-deflate; [`MockServer::set_websocket_options`]);
 //! it decodes zstd request bodies as the official client sends
 //! them (other encodings get 415), and must never be a dependency of non-test code. It can also
 //! serve HTTPS with a CA generated at start ([`TestCa`], [`MockServer::start_tls`]), and
@@ -54,3 +55,4 @@ pub use record::{RecordedRequest, redact_authorization};
 pub use server::MockServer;
 pub use state::{AccountStats, MockStats};
 pub use tls::{TEST_NAMES, TestCa};
+pub use ws::{WsOptions, WsStats};

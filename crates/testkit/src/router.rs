@@ -32,7 +32,12 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<
     };
     let path = parts.uri.path();
     let route = route_of(path);
-    state.count_route(route);
+    // A refused upgrade is transport negotiation, not a model call: counted as `other`.
+    let refused_upgrade = route == Route::Responses
+        && parts.method == Method::GET
+        && is_upgrade(&parts.headers)
+        && !state.websocket();
+    state.count_route(if refused_upgrade { Route::Other } else { route });
     let mut json = None;
     let resp = match (route, &parts.method) {
         (Route::Responses, &Method::POST) => {
@@ -41,12 +46,9 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<
         (Route::Responses, &Method::GET) if is_upgrade(&parts.headers) && state.websocket() => {
             crate::ws::upgrade(&state, &mut parts)
         }
-        (Route::Responses, &Method::GET) if is_upgrade(&parts.headers) => responses::reject(
-            &state,
-            body::detail(
-                StatusCode::UPGRADE_REQUIRED,
-                "WebSocket transport is not supported by the mock; use HTTPS POST",
-            ),
+        (Route::Responses, &Method::GET) if is_upgrade(&parts.headers) => body::detail(
+            StatusCode::UPGRADE_REQUIRED,
+            "WebSocket transport is not supported by the mock; use HTTPS POST",
         ),
         (Route::Compact, &Method::POST) => endpoints::compact(&state, &parts, &body, &mut json),
         (Route::Models, &Method::GET) => endpoints::models(&state, &parts),

@@ -140,6 +140,17 @@ impl MockServer {
         self.state.set_websocket(on);
     }
 
+    /// How accepted sockets negotiate permessage-deflate and frame their answers (applies to
+    /// sockets opened afterwards).
+    pub fn set_websocket_options(&self, options: crate::WsOptions) {
+        self.state.ws.set_options(options);
+    }
+
+    /// Counters of the WebSocket endpoint (compressed and plain messages, pongs, closes).
+    pub fn websocket_stats(&self) -> crate::WsStats {
+        self.state.ws.stats()
+    }
+
     /// Removes every per-account fault.
     pub fn clear_faults(&self) {
         self.state.clear_faults(None);

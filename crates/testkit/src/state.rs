@@ -136,6 +136,8 @@ pub(crate) struct State {
     rejected: AtomicU64,
     routes: [AtomicU64; 9],
     websocket: std::sync::atomic::AtomicBool,
+    /// WebSocket framing options and counters (`crate::ws`).
+    pub ws: crate::ws::WsState,
     inner: Mutex<Inner>,
     recent: Mutex<VecDeque<RecordedRequest>>,
     record_file: Option<Mutex<LineWriter<File>>>,
@@ -174,6 +176,7 @@ impl State {
             rejected: AtomicU64::new(0),
             routes: Default::default(),
             websocket: std::sync::atomic::AtomicBool::new(false),
+            ws: crate::ws::WsState::default(),
             inner: Mutex::new(Inner::default()),
             recent: Mutex::new(VecDeque::new()),
             record_file,

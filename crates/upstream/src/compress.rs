@@ -81,7 +81,10 @@ mod tests {
         let first = zstd(&a).unwrap();
         let second = zstd(&b).unwrap();
         let again = zstd(&a).unwrap();
-        assert_eq!(first, again, "a reset context compresses the same body the same way");
+        assert_eq!(
+            first, again,
+            "a reset context compresses the same body the same way"
+        );
         for (frame, plain) in [(&first, &a), (&second, &b)] {
             let mut out = Vec::new();
             zstd::stream::read::Decoder::new(&frame[..])

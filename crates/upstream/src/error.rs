@@ -56,9 +56,13 @@ pub enum UpstreamError {
     /// The HTTP exchange broke (connection reset, malformed response, stream reset, ...).
     #[error("upstream http exchange failed")]
     Protocol(#[source] hyper::Error),
-    /// The WebSocket protocol failed (handshake other than an HTTP answer, bad frame, ...).
-    #[error("upstream websocket failed")]
-    WebSocket(#[source] Box<tokio_tungstenite::tungstenite::Error>),
+    /// The WebSocket protocol failed (a `101` we cannot accept, a bad frame, bad compressed
+    /// data, an oversized message, a stream cut without a close frame, ...).
+    #[error("upstream websocket failed: {reason}")]
+    WebSocket {
+        /// What went wrong.
+        reason: &'static str,
+    },
     /// A successful response body was larger than the cap of the buffered call.
     #[error("upstream body exceeds {limit} bytes")]
     BodyTooLarge {
@@ -127,7 +131,7 @@ impl UpstreamError {
             | Self::Tls(_)
             | Self::Timeout(_)
             | Self::Protocol(_)
-            | Self::WebSocket(_) => true,
+            | Self::WebSocket { .. } => true,
             Self::BodyTooLarge { .. }
             | Self::Malformed { .. }
             | Self::InvalidUrl { .. }
@@ -220,7 +224,7 @@ impl UpstreamError {
             Self::Status { status, .. } => {
                 *status == 426 || (!self.is_account_fault() && *status < 500)
             }
-            Self::WebSocket(_) => true,
+            Self::WebSocket { .. } => true,
             _ => false,
         }
     }
@@ -280,7 +284,7 @@ impl UpstreamError {
             Self::Timeout(TimeoutKind::Idle) => "timeout_idle",
             Self::Timeout(TimeoutKind::Total) => "timeout_total",
             Self::Protocol(_) => "protocol",
-            Self::WebSocket(_) => "websocket",
+            Self::WebSocket { .. } => "websocket",
             Self::BodyTooLarge { .. } => "body_too_large",
             Self::Malformed { .. } => "malformed",
             Self::InvalidUrl { .. } => "invalid_url",

@@ -93,10 +93,10 @@ pub(crate) fn responses(
     Ok(h)
 }
 
-/// Headers of the WebSocket upgrade `GET /codex/responses` after tungstenite's own `Host`,
-/// `Connection`, `Upgrade`, `Sec-WebSocket-Version`, `Sec-WebSocket-Key` (written first by
-/// tungstenite, as captured). `sec-websocket-extensions: permessage-deflate` is NOT offered:
-/// we cannot inflate frames yet (see docs/transport.md).
+/// Headers of the WebSocket upgrade `GET /codex/responses` between the five Title-Case
+/// handshake headers (`Host`, `Connection`, `Upgrade`, `Sec-WebSocket-Version`,
+/// `Sec-WebSocket-Key`) and the final `sec-websocket-extensions` offer, both written by
+/// `ws/handshake.rs`, as captured.
 pub(crate) fn websocket(
     call: &crate::ws::WsCall<'_>,
     profile: &ClientProfile,

@@ -13,7 +13,7 @@
 //! [`StreamingResponse::chunk`] into `codex_proxy_schema::sse`), never touches the account
 //! store (cookies and proxies are handed in per account), and never retries on another
 //! account (that is the gateway's job). [`Upstream::websocket`] opens the WebSocket
-//! responses transport (`ws.rs`); permessage-deflate is not offered yet.
+//! responses transport (`ws.rs`, own framing with permessage-deflate).
 //! `docs/transport.md` explains which of the official client's two TLS stacks we copy and why.
 //!
 //! Start reading at [`Upstream`] (`client.rs`), then `connector.rs` (the stages TCP →

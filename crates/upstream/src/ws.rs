@@ -5,18 +5,29 @@
 //! JSON text frame each. A refused upgrade (426) or a failed handshake is reported through
 //! [`UpstreamError::is_websocket_refused`] so the caller falls back to HTTP `POST`.
 //!
-//! Not here: `permessage-deflate` (not offered; tungstenite cannot inflate), socket pooling
-//! across sessions (the gateway keeps sessions by response id with [`WsSession::owns`]).
+//! The upgrade offers `permessage-deflate; client_max_window_bits` as the last header, as the
+//! official client does; when the server accepts, messages go out compressed (RSV1) and
+//! compressed messages are inflated. The framing is ours (`ws/socket.rs`, `ws/frame.rs`,
+//! `ws/deflate.rs`) because tungstenite rejects RSV1 frames; only its accept-key helpers are
+//! used. The handshake is written by hand (`ws/handshake.rs`) to keep the captured order.
+//!
+//! Not here: socket pooling across sessions (the gateway keeps sessions by response id with
+//! [`WsSession::owns`]).
+
+mod create;
+mod deflate;
+mod frame;
+mod handshake;
+mod socket;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{SinkExt as _, StreamExt as _};
-use http::{HeaderMap, HeaderValue};
-use tokio_tungstenite::WebSocketStream;
+use http::HeaderMap;
 use tokio_tungstenite::tungstenite::handshake::client::generate_key;
-use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::call::Credentials;
 use crate::client::Upstream;
@@ -24,6 +35,10 @@ use crate::connector::Io;
 use crate::error::{TimeoutKind, UpstreamError};
 use crate::headers;
 use crate::ratelimit::RateLimitSnapshot;
+
+use create::response_create;
+use deflate::Deflate;
+use socket::Socket;
 
 /// Identity of a WebSocket session (sent in the upgrade headers).
 #[derive(Clone, Copy)]
@@ -60,7 +75,7 @@ pub enum WsTurn {
 
 /// An open WebSocket session. Dropping it closes the socket.
 pub struct WsSession {
-    socket: WebSocketStream<Box<dyn Io>>,
+    socket: Socket<Box<dyn Io>>,
     headers: HeaderMap,
     idle_timeout: Duration,
     last_response_id: Option<String>,
@@ -70,6 +85,7 @@ impl fmt::Debug for WsSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WsSession")
             .field("last_response_id", &self.last_response_id)
+            .field("deflate", &self.socket.deflate())
             .finish_non_exhaustive()
     }
 }
@@ -80,51 +96,33 @@ impl Upstream {
     /// [`Upstream::responses`] when [`UpstreamError::is_websocket_refused`]).
     pub async fn websocket(&self, call: WsCall<'_>) -> Result<WsSession, UpstreamError> {
         let origin = self.base();
-        let scheme = if origin.https { "wss" } else { "ws" };
-        let url = format!(
-            "{scheme}://{}{}/codex/responses",
-            origin.authority,
-            self.base_path()
-        );
-        let mut request =
-            http::Request::get(url)
-                .body(())
-                .map_err(|_| UpstreamError::InvalidUrl {
-                    reason: "websocket url is not valid",
-                })?;
-        let h = request.headers_mut();
-        headers::websocket(&call, self.profile(), self.routing_override(), h)?;
-        // tungstenite writes these five first and takes them out of the map with
-        // `swap_remove`; inserted last, they leave our order intact.
-        h.insert(
-            http::header::HOST,
-            headers::value("host", &origin.authority)?,
-        );
-        h.insert(
-            http::header::CONNECTION,
-            HeaderValue::from_static("Upgrade"),
-        );
-        h.insert(http::header::UPGRADE, HeaderValue::from_static("websocket"));
-        h.insert(
-            http::header::SEC_WEBSOCKET_VERSION,
-            HeaderValue::from_static("13"),
-        );
-        h.insert(
-            http::header::SEC_WEBSOCKET_KEY,
-            headers::value("sec-websocket-key", &generate_key())?,
-        );
+        let path = format!("{}/codex/responses", self.base_path());
+        let mut h = HeaderMap::new();
+        headers::websocket(&call, self.profile(), self.routing_override(), &mut h)?;
+        let key = generate_key();
+        let request = handshake::request(&path, &origin.authority, &key, &h);
         let open = async {
-            let stream = self.connector().websocket_stream(&origin).await?;
-            tokio_tungstenite::client_async_with_config(request, stream, None)
-                .await
-                .map_err(handshake_error)
+            let mut stream = self.connector().websocket_stream(&origin).await?;
+            let upgraded = handshake::upgrade(&mut stream, &request, &key).await?;
+            Ok::<_, UpstreamError>((stream, upgraded))
         };
-        let (socket, response) = tokio::time::timeout(self.connect_timeout(), open)
+        let (stream, upgraded) = tokio::time::timeout(self.connect_timeout(), open)
             .await
             .map_err(|_| UpstreamError::Timeout(TimeoutKind::Connect))??;
+        let seed = u64::from_le_bytes(
+            uuid::Uuid::new_v4().as_bytes()[..8]
+                .try_into()
+                .unwrap_or_default(),
+        );
+        let socket = Socket::new(
+            stream,
+            upgraded.leftover,
+            upgraded.deflate.map(Deflate::new),
+            seed,
+        );
         Ok(WsSession {
             socket,
-            headers: response.headers().clone(),
+            headers: upgraded.headers,
             idle_timeout: self.idle_timeout(),
             last_response_id: None,
         })
@@ -158,38 +156,34 @@ impl WsSession {
     /// placed after `stream` as captured) and, for a prewarm, `"generate":false`.
     pub async fn send(&mut self, body: &[u8], turn: WsTurn) -> Result<(), UpstreamError> {
         let message = response_create(body, self.last_response_id.as_deref(), turn)?;
-        self.socket
-            .send(Message::text(message))
-            .await
-            .map_err(ws_error)
+        self.socket.send_text(message.as_bytes()).await
     }
 
-    /// The next event (one JSON text frame, as sent), `None` when the server closed the
-    /// socket. Remembers the id of each `response.completed`. An idle gap longer than the
-    /// idle timeout is `Timeout(Idle)`. Pings are answered by the socket itself.
+    /// True when the server accepted `permessage-deflate`: messages travel compressed both
+    /// ways.
+    pub fn is_compressed(&self) -> bool {
+        self.socket.deflate().is_some()
+    }
+
+    /// The next event (one JSON message, as sent, inflated if compressed), `None` when the
+    /// server closed the socket with a close frame. Remembers the id of each
+    /// `response.completed`. An idle gap longer than the idle timeout is `Timeout(Idle)`;
+    /// an EOF without a close frame is an error. Pings are answered here.
     pub async fn next_event(&mut self) -> Option<Result<Bytes, UpstreamError>> {
-        loop {
-            let next = tokio::time::timeout(self.idle_timeout, self.socket.next()).await;
-            let message = match next {
-                Err(_) => return Some(Err(UpstreamError::Timeout(TimeoutKind::Idle))),
-                Ok(None) => return None,
-                Ok(Some(Err(err))) => return Some(Err(ws_error(err))),
-                Ok(Some(Ok(message))) => message,
-            };
-            let payload: Bytes = match message {
-                Message::Text(text) => AsRef::<Bytes>::as_ref(&text).clone(),
-                Message::Binary(bytes) => bytes,
-                Message::Close(_) => return None,
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
-            };
-            self.observe(&payload);
-            return Some(Ok(payload));
-        }
+        let next = tokio::time::timeout(self.idle_timeout, self.socket.next_message()).await;
+        let payload = match next {
+            Err(_) => return Some(Err(UpstreamError::Timeout(TimeoutKind::Idle))),
+            Ok(Ok(None)) => return None,
+            Ok(Err(err)) => return Some(Err(err)),
+            Ok(Ok(Some(payload))) => payload,
+        };
+        self.observe(&payload);
+        Some(Ok(payload))
     }
 
-    /// Closes the socket politely.
+    /// Closes the socket politely (close frame 1000, then shutdown).
     pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
+        let _ = self.socket.close().await;
     }
 
     fn observe(&mut self, event: &[u8]) {
@@ -208,127 +202,5 @@ impl WsSession {
         {
             self.last_response_id = Some(id.to_owned());
         }
-    }
-}
-
-/// Builds the `response.create` message text from a request JSON object.
-pub(crate) fn response_create(
-    body: &[u8],
-    previous: Option<&str>,
-    turn: WsTurn,
-) -> Result<String, UpstreamError> {
-    let text = std::str::from_utf8(body).map_err(|_| UpstreamError::Malformed {
-        what: "websocket request body",
-    })?;
-    let inner = text
-        .trim()
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .ok_or(UpstreamError::Malformed {
-            what: "websocket request body",
-        })?
-        .trim();
-    let mut previous_field = String::new();
-    if let Some(previous) = previous {
-        previous_field.push_str("\"previous_response_id\":");
-        previous_field.push_str(&serde_json::Value::from(previous).to_string());
-        previous_field.push(',');
-    }
-    // Captured key order: type, model, stream, previous_response_id, input, …, text,
-    // generate (prewarm only), client_metadata.
-    let split = model_and_stream_len(inner).unwrap_or(0);
-    let mut out = String::with_capacity(inner.len() + previous_field.len() + 48);
-    out.push_str("{\"type\":\"response.create\"");
-    if !inner.is_empty() || !previous_field.is_empty() {
-        out.push(',');
-    }
-    out.push_str(&inner[..split]);
-    out.push_str(&previous_field);
-    out.push_str(&inner[split..]);
-    if out.ends_with(',') {
-        out.pop();
-    }
-    if turn == WsTurn::Prewarm {
-        const METADATA: &str = ",\"client_metadata\":";
-        let at = out.rfind(METADATA).unwrap_or(out.len());
-        out.insert_str(at, ",\"generate\":false");
-    }
-    out.push('}');
-    Ok(out)
-}
-
-/// Length of a leading `"model":"…","stream":true|false,` in `inner`, if present.
-fn model_and_stream_len(inner: &str) -> Option<usize> {
-    let rest = inner.strip_prefix("\"model\":\"")?;
-    let mut escaped = false;
-    let mut end = None;
-    for (i, c) in rest.char_indices() {
-        match c {
-            '\\' if !escaped => escaped = true,
-            '"' if !escaped => {
-                end = Some(i);
-                break;
-            }
-            _ => escaped = false,
-        }
-    }
-    let after_model = &rest[end? + 1..];
-    let stream = [
-        "\",\"stream\":true,",
-        ",\"stream\":true,",
-        ",\"stream\":false,",
-    ]
-    .iter()
-    .find(|p| after_model.starts_with(**p))?;
-    Some("\"model\":\"".len() + end? + 1 + stream.len())
-}
-
-fn handshake_error(err: tungstenite::Error) -> UpstreamError {
-    match err {
-        tungstenite::Error::Http(response) => {
-            let status = response.status().as_u16();
-            let headers = Box::new(response.headers().clone());
-            let body = response.into_body().map(Bytes::from).unwrap_or_default();
-            UpstreamError::Status {
-                status,
-                headers,
-                body,
-            }
-        }
-        other => ws_error(other),
-    }
-}
-
-fn ws_error(err: tungstenite::Error) -> UpstreamError {
-    match err {
-        tungstenite::Error::Io(io) => UpstreamError::Connect(io),
-        other => UpstreamError::WebSocket(Box::new(other)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn response_create_keeps_the_captured_key_order() {
-        let body = br#"{"model":"gpt-6.1-sol","stream":true,"input":[],"store":false,"client_metadata":{"a":"b"}}"#;
-        let prewarm = response_create(body, None, WsTurn::Prewarm).unwrap();
-        assert_eq!(
-            prewarm,
-            r#"{"type":"response.create","model":"gpt-6.1-sol","stream":true,"input":[],"store":false,"generate":false,"client_metadata":{"a":"b"}}"#
-        );
-        let turn = response_create(body, Some("resp_1"), WsTurn::Turn).unwrap();
-        assert_eq!(
-            turn,
-            r#"{"type":"response.create","model":"gpt-6.1-sol","stream":true,"previous_response_id":"resp_1","input":[],"store":false,"client_metadata":{"a":"b"}}"#
-        );
-        // Other key orders still produce valid JSON.
-        let odd = response_create(br#"{"input":[]}"#, Some("r\"2"), WsTurn::Turn).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&odd).unwrap();
-        assert_eq!(v["previous_response_id"], "r\"2");
-        let empty = response_create(b"{}", None, WsTurn::Prewarm).unwrap();
-        assert_eq!(empty, r#"{"type":"response.create","generate":false}"#);
-        assert!(response_create(b"[1]", None, WsTurn::Turn).is_err());
     }
 }

@@ -70,6 +70,9 @@ pub struct RawServer {
     pub heartbeat_seconds: Option<f64>,
     /// Ours: how long in-flight requests may finish on shutdown, seconds.
     pub shutdown_drain_seconds: Option<f64>,
+    /// Ours: how often `<data-dir>/local.yaml` and `--config` are checked for edits, seconds
+    /// (0 = off).
+    pub config_poll_seconds: Option<f64>,
 }
 
 /// `api.*`

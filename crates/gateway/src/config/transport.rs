@@ -12,7 +12,7 @@ use super::raw::RawConfig;
 pub const DEFAULT_FEED_URL: &str = "https://persistent.oaistatic.com/codex-app-prod/appcast.xml";
 
 /// Transport settings beyond `api.*`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TransportConfig {
     /// `client.originator` override of the fingerprint profile.
     pub originator: Option<String>,

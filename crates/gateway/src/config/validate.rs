@@ -34,6 +34,14 @@ pub(super) fn server(raw: &RawConfig) -> Result<ServerConfig, ConfigError> {
             "server.shutdown_drain_seconds",
             s.shutdown_drain_seconds.unwrap_or(30.0),
         )?,
+        config_poll: Duration::try_from_secs_f64(s.config_poll_seconds.unwrap_or(2.0)).map_err(
+            |_| {
+                ConfigError::invalid(
+                    "server.config_poll_seconds",
+                    "must be 0 (off) or a positive number of seconds",
+                )
+            },
+        )?,
     })
 }
 

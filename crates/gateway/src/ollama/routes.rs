@@ -132,7 +132,7 @@ async fn show(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, GatewayError> {
     let app = &bridge.app;
-    let body = crate::body::read_limited(req.into_body(), app.config.server.max_body_bytes).await?;
+    let body = crate::body::read_limited(req.into_body(), app.live().server.max_body_bytes).await?;
     let parsed: ShowRequest =
         serde_json::from_slice(&body).map_err(|_| bad("Invalid JSON body"))?;
     let name = parsed
@@ -198,7 +198,7 @@ async fn generate(
     mode: OllamaMode,
 ) -> Result<Response<Body>, GatewayError> {
     let app = &bridge.app;
-    let body = crate::body::read_limited(req.into_body(), app.config.server.max_body_bytes).await?;
+    let body = crate::body::read_limited(req.into_body(), app.live().server.max_body_bytes).await?;
     let opts = app.request_options();
     let translated = match mode {
         OllamaMode::Chat => chat_to_responses(&body, &opts),
@@ -238,7 +238,7 @@ async fn forward(bridge: &BridgeState, req: Request<Incoming>) -> Response<Body>
     if let Some(host) = parts.headers.get(header::HOST) {
         headers.insert(header::HOST, host.clone());
     }
-    if let Some(key) = &bridge.app.config.server.proxy_api_key
+    if let Some(key) = &bridge.app.live().server.proxy_api_key
         && let Ok(v) = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
     {
         headers.insert(header::AUTHORIZATION, v);

@@ -27,7 +27,7 @@ pub(crate) async fn handle(
     request_id: &str,
     mode: ImageMode,
 ) -> Result<Response<Body>, GatewayError> {
-    crate::auth::check(state.config.server.proxy_api_key.as_ref(), req.headers())?;
+    crate::auth::check(state.live().server.proxy_api_key.as_ref(), req.headers())?;
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -35,7 +35,7 @@ pub(crate) async fn handle(
         .filter(|v| v.trim_start().starts_with("multipart/"))
         .map(str::to_owned);
     let body =
-        crate::body::read_limited(req.into_body(), state.config.server.max_body_bytes).await?;
+        crate::body::read_limited(req.into_body(), state.live().server.max_body_bytes).await?;
     // OpenAI SDKs upload edit images as a form.
     let body = match multipart {
         Some(content_type) => images_multipart_to_json(&content_type, &body)
@@ -44,7 +44,8 @@ pub(crate) async fn handle(
         None => body,
     };
     let opts = state.request_options();
-    let host = state.config.model.image_host_model.as_str();
+    let live = state.live();
+    let host = live.model.image_host_model.as_str();
     let translated = images_request(&body, &opts, host, mode).map_err(GatewayError::Translate)?;
     let session_id = super::hash_session(&[b"images\0", request_id.as_bytes()]);
     drop(body);

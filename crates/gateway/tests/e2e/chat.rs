@@ -267,6 +267,7 @@ async fn session_is_stable_per_conversation() {
         .mock
         .requests()
         .iter()
+        .filter(|r| r.method == "POST")
         .filter_map(|r| r.header("session-id").map(str::to_owned))
         .collect();
     assert_eq!(sessions.len(), 3, "{sessions:?}");

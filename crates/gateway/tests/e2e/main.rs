@@ -7,6 +7,8 @@ mod errors;
 mod gemini;
 mod lifecycle;
 mod ollama;
+mod reload;
 mod responses;
 mod support;
 mod transport;
+mod ws;
