@@ -18,8 +18,8 @@ fn success(tokens: u64) -> Outcome {
 }
 
 fn input_tokens(pool: &codex_proxy_pool::Pool) -> u64 {
-    let list = pool.list().unwrap();
-    serde_json::to_value(&list[0]).unwrap()["usage"]["input_tokens"]
+    let list = pool.list().expect("list accounts");
+    serde_json::to_value(&list[0]).expect("summary serializes")["usage"]["input_tokens"]
         .as_u64()
         .unwrap_or(0)
 }
