@@ -1,6 +1,6 @@
 //! OAuth over the upstream client: [`UpstreamOAuth`] implements the pool's
 //! [`OAuthTransport`] with `Upstream::post_form` / `post_json` (so OAuth calls use the same
-//! TLS stack and proxy as model calls), and [`GatewayRefresher`] is the pool's refresher: the
+//! TLS stack and proxy as model calls), and `GatewayRefresher` is the pool's refresher: the
 //! pool's [`OAuthRefresher`] over it, sending the official client's refresh body (no `scope`,
 //! `refresh_reason` per trigger) through the refreshed account's own proxy.
 

@@ -1,5 +1,5 @@
-//! Configuration hot reload. The live [`GatewayConfig`] sits behind [`Reloader::live`]; requests
-//! take a snapshot when they start. [`Reloader::apply`] swaps in a new config and applies what can
+//! Configuration hot reload. The live [`GatewayConfig`] sits behind `Reloader::live`; requests
+//! take a snapshot when they start. `Reloader::apply` swaps in a new config and applies what can
 //! change at runtime (proxy key, body limit, heartbeat, model defaults/aliases/catalog, rotation
 //! strategy, quota settings, the Ollama bridge listener); everything else is reported as
 //! needing a restart, compared with the configuration the process started with.
