@@ -119,7 +119,7 @@ run_claude() {
     DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1 timeout 180 "$CLAUDE_BIN" -p "$prompt" \
     --allowedTools "Bash(echo:*)" --output-format json </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err")
   echo $? >"$WORK/$name.rc"
-  grep -c '"/backend-api/codex/responses"' "$WORK/mock-requests.jsonl" >"$WORK/$name.requests"
+  grep -c '"method":"POST","path":"/backend-api/codex/responses"' "$WORK/mock-requests.jsonl" >"$WORK/$name.requests"
 }
 run_claude plain "say hello to the gateway"
 run_claude tool "run the command [[tool:Bash {\"command\":\"echo $TOOL_OUTPUT\"}]]"
@@ -165,9 +165,12 @@ fn check(work: &Path) -> anyhow::Result<()> {
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|r| {
-            r.get("path")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.ends_with("/codex/responses"))
+            // Model turns only: a refused WebSocket upgrade (GET) before the HTTP fallback is
+            // not a request Claude Code sent.
+            r.get("method").and_then(Value::as_str) == Some("POST")
+                && r.get("path")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p.ends_with("/codex/responses"))
         })
         .collect();
     let plain_calls: usize = read("plain.requests").trim().parse().unwrap_or(0);
