@@ -1,5 +1,5 @@
-//! Upstream SSE bytes → [`ResponsesEvent`]s, shared by the byte-level pipes of the Gemini and
-//! Ollama translators. Frames that are not valid events are skipped (like the reference's
+//! Upstream SSE bytes → [`ResponsesEvent`]s, shared by the byte-level pipes of every dialect's
+//! translator. Frames that are not valid events are skipped (like the reference's
 //! "unknown" events); a framing error (oversized event, invalid UTF-8) is reported once.
 
 use codex_proxy_schema::responses::ResponsesEvent;

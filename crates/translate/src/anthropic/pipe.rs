@@ -2,10 +2,10 @@
 //! [`AnthropicCollector`], for the gateway, replay, fuzzing and benchmarks. Frames that are not
 //! valid events are skipped; a framing error (oversized event, invalid UTF-8) ends the response.
 
-use codex_proxy_schema::responses::ResponsesEvent;
 use codex_proxy_schema::sse::SseDecoder;
 
 use super::{AnthropicCollector, AnthropicContext, AnthropicStream};
+use crate::frames::drain;
 use crate::reply::{ErrorKind, ErrorReply};
 use crate::upstream::UpstreamFailure;
 
@@ -66,31 +66,10 @@ impl AnthropicSseTranslator {
     }
 
     fn drain(&mut self, out: &mut Vec<u8>, eof: bool) {
-        loop {
-            let frame = if eof {
-                self.decoder.finish()
-            } else {
-                self.decoder.next_frame()
-            };
-            match frame {
-                Ok(Some(frame)) => {
-                    if !frame.is_done()
-                        && let Ok(ev) = ResponsesEvent::parse(&frame)
-                    {
-                        self.stream.push(&ev, out);
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    self.failed = true;
-                    let failure = UpstreamFailure {
-                        message: e.to_string(),
-                        code: "upstream_protocol_error",
-                    };
-                    self.stream.fail(&failure, out);
-                    return;
-                }
-            }
+        let stream = &mut self.stream;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| stream.push(ev, out)) {
+            self.failed = true;
+            stream.fail(&failure, out);
         }
     }
 }
@@ -133,31 +112,14 @@ impl AnthropicSseCollector {
     }
 
     fn drain(&mut self, eof: bool) {
-        loop {
-            let frame = if eof {
-                self.decoder.finish()
-            } else {
-                self.decoder.next_frame()
-            };
-            match frame {
-                Ok(Some(frame)) => {
-                    if !frame.is_done()
-                        && let Ok(ev) = ResponsesEvent::parse(&frame)
-                    {
-                        self.collector.push(&ev);
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    self.error = Some(ErrorReply::new(
-                        502,
-                        ErrorKind::Upstream,
-                        e.to_string(),
-                        Some("upstream_protocol_error"),
-                    ));
-                    return;
-                }
-            }
+        let collector = &mut self.collector;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| collector.push(ev)) {
+            self.error = Some(ErrorReply::new(
+                502,
+                ErrorKind::Upstream,
+                failure.message,
+                Some(failure.code),
+            ));
         }
     }
 }

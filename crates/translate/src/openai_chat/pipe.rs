@@ -4,11 +4,11 @@
 //! Upstream frames that are not valid events are skipped, like the reference's "unknown" events;
 //! a framing error (oversized event, invalid UTF-8) aborts the response.
 
-use codex_proxy_schema::responses::ResponsesEvent;
 use codex_proxy_schema::sse::SseDecoder;
 
 use super::{ChatCollector, ChatStream};
 use crate::StreamContext;
+use crate::frames::drain;
 use crate::reply::{ErrorKind, ErrorReply};
 use crate::upstream::UpstreamFailure;
 
@@ -59,32 +59,10 @@ impl ChatSseTranslator {
     }
 
     fn drain(&mut self, out: &mut Vec<u8>, eof: bool) {
-        loop {
-            let frame = if eof {
-                self.decoder.finish()
-            } else {
-                self.decoder.next_frame()
-            };
-            match frame {
-                Ok(Some(frame)) => {
-                    if frame.is_done() {
-                        continue;
-                    }
-                    if let Ok(ev) = ResponsesEvent::parse(&frame) {
-                        self.stream.push(&ev, out);
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    self.failed = true;
-                    let failure = UpstreamFailure {
-                        message: e.to_string(),
-                        code: "upstream_protocol_error",
-                    };
-                    self.stream.fail(&failure, out);
-                    return;
-                }
-            }
+        let stream = &mut self.stream;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| stream.push(ev, out)) {
+            self.failed = true;
+            stream.fail(&failure, out);
         }
     }
 }
@@ -127,31 +105,14 @@ impl ChatSseCollector {
     }
 
     fn drain(&mut self, eof: bool) {
-        loop {
-            let frame = if eof {
-                self.decoder.finish()
-            } else {
-                self.decoder.next_frame()
-            };
-            match frame {
-                Ok(Some(frame)) => {
-                    if !frame.is_done()
-                        && let Ok(ev) = ResponsesEvent::parse(&frame)
-                    {
-                        self.collector.push(&ev);
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    self.error = Some(ErrorReply::new(
-                        502,
-                        ErrorKind::Upstream,
-                        e.to_string(),
-                        Some("upstream_protocol_error"),
-                    ));
-                    return;
-                }
-            }
+        let collector = &mut self.collector;
+        if let Some(failure) = drain(&mut self.decoder, eof, &mut |ev| collector.push(ev)) {
+            self.error = Some(ErrorReply::new(
+                502,
+                ErrorKind::Upstream,
+                failure.message,
+                Some(failure.code),
+            ));
         }
     }
 }
