@@ -2,7 +2,7 @@
 //! an [`SseDecoder`], usage capture for the pool, quota header forwarding, session seeding.
 
 use codex_proxy_pool::UsageDelta;
-use codex_proxy_schema::responses::{ResponsesEvent, ResponsesRequest};
+use codex_proxy_schema::responses::{InputItem, ResponsesEvent, ResponsesRequest};
 use codex_proxy_schema::sse::SseDecoder;
 use codex_proxy_translate::UpstreamFailure;
 use codex_proxy_upstream::UpstreamError;
@@ -136,12 +136,11 @@ pub(crate) fn quota_headers(upstream: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// The JSON of the first user message's content (session seed), if any.
+/// The JSON of the first user message's content (session seed), if any. Only that content is
+/// serialized; earlier items (often a large developer prompt) are skipped by their typed role.
 pub(crate) fn first_user_message(req: &ResponsesRequest) -> Option<Vec<u8>> {
-    req.input.iter().find_map(|item| {
-        let v = serde_json::to_value(item).ok()?;
-        (v.get("role").and_then(serde_json::Value::as_str) == Some("user"))
-            .then(|| serde_json::to_vec(v.get("content").unwrap_or(&serde_json::Value::Null)).ok())
-            .flatten()
+    req.input.iter().find_map(|item| match item {
+        InputItem::Message(m) if m.role == "user" => serde_json::to_vec(&m.content).ok(),
+        _ => None,
     })
 }
