@@ -9,8 +9,11 @@
 //!
 //! Re-bless with `UPDATE_EXPECT=1 cargo test -p codex-proxy-translate --test golden`.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_proxy_translate::openai_chat::{
     ChatSseCollector, ChatSseTranslator, request_to_responses,
@@ -18,62 +21,8 @@ use codex_proxy_translate::openai_chat::{
 use codex_proxy_translate::{
     ModelCatalog, RequestOptions, StreamContext, SystemPromptStrategy, to_openai_error_body,
 };
+use golden_support::{check_file, files, pretty, root, updating};
 use serde_json::{Value, json};
-
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
-fn updating() -> bool {
-    std::env::var_os("UPDATE_EXPECT").is_some()
-}
-
-/// Compare `actual` with the file at `path`; with `UPDATE_EXPECT` set, write it instead.
-/// Returns a failure description.
-fn check_file(path: &Path, actual: &str) -> Option<String> {
-    let Ok(expected) = fs::read_to_string(path) else {
-        if updating() {
-            fs::write(path, actual).expect("write golden file");
-            return None;
-        }
-        return Some(format!(
-            "{}: missing (run with UPDATE_EXPECT=1 to bless)",
-            path.display()
-        ));
-    };
-    if expected == actual {
-        return None;
-    }
-    if updating() {
-        fs::write(path, actual).expect("write golden file");
-        return None;
-    }
-    let line = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or(expected.lines().count().min(actual.lines().count()));
-    Some(format!(
-        "{}: differs from line {} (run with UPDATE_EXPECT=1 to bless)",
-        path.display(),
-        line + 1
-    ))
-}
-
-fn files(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, suffix, out);
-        } else if path.to_string_lossy().ends_with(suffix) {
-            out.push(path);
-        }
-    }
-}
 
 fn context() -> StreamContext {
     StreamContext {
@@ -82,12 +31,6 @@ fn context() -> StreamContext {
         model: "gpt-5.4".into(),
         ..StreamContext::default()
     }
-}
-
-fn pretty(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).expect("json");
-    s.push('\n');
-    s
 }
 
 /// One Responses stream → the two expected files.

@@ -12,9 +12,12 @@
 //!
 //! Re-bless with `UPDATE_EXPECT=1 cargo test -p codex-proxy-translate --test golden_anthropic`.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_proxy_schema::sse::SseDecoder;
 use codex_proxy_translate::anthropic::{
@@ -22,55 +25,8 @@ use codex_proxy_translate::anthropic::{
     request_to_responses, to_error_body,
 };
 use codex_proxy_translate::{ModelCatalog, RequestOptions, SystemPromptStrategy};
+use golden_support::{check_file, files, pretty, root, updating};
 use serde_json::{Value, json};
-
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
-fn updating() -> bool {
-    std::env::var_os("UPDATE_EXPECT").is_some()
-}
-
-/// Compare `actual` with the file at `path` (write it when blessing); a failure description.
-fn check_file(path: &Path, actual: &str) -> Option<String> {
-    match fs::read_to_string(path) {
-        Ok(expected) if expected == actual => None,
-        _ if updating() => {
-            fs::write(path, actual).expect("write golden file");
-            None
-        }
-        Ok(_) => Some(format!(
-            "{}: differs (run with UPDATE_EXPECT=1 to bless)",
-            path.display()
-        )),
-        Err(_) => Some(format!(
-            "{}: missing (run with UPDATE_EXPECT=1 to bless)",
-            path.display()
-        )),
-    }
-}
-
-fn files(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, suffix, out);
-        } else if path.to_string_lossy().ends_with(suffix) {
-            out.push(path);
-        }
-    }
-}
-
-fn pretty(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).expect("json");
-    s.push('\n');
-    s
-}
 
 fn context() -> AnthropicContext {
     AnthropicContext {

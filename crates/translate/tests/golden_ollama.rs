@@ -10,62 +10,19 @@
 //!
 //! Re-bless with `UPDATE_EXPECT=1 cargo test -p codex-proxy-translate --test golden_ollama`.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_proxy_translate::ollama::{
     OllamaContext, OllamaMode, OllamaSseCollector, OllamaSseTranslator, chat_to_responses,
     generate_to_responses, to_ollama_error_body,
 };
 use codex_proxy_translate::{ModelCatalog, RequestOptions};
+use golden_support::{check_file, files, pretty, root, updating};
 use serde_json::{Value, json};
-
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
-fn updating() -> bool {
-    std::env::var_os("UPDATE_EXPECT").is_some()
-}
-
-fn check_file(path: &Path, actual: &str) -> Option<String> {
-    match fs::read_to_string(path) {
-        Ok(expected) if expected == actual => None,
-        _ if updating() => {
-            fs::write(path, actual).expect("write golden file");
-            None
-        }
-        Ok(_) => Some(format!(
-            "{}: differs (UPDATE_EXPECT=1 to bless)",
-            path.display()
-        )),
-        Err(_) => Some(format!(
-            "{}: missing (UPDATE_EXPECT=1 to bless)",
-            path.display()
-        )),
-    }
-}
-
-fn files(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, suffix, out);
-        } else if path.to_string_lossy().ends_with(suffix) {
-            out.push(path);
-        }
-    }
-}
-
-fn pretty(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).expect("json");
-    s.push('\n');
-    s
-}
 
 fn context() -> OllamaContext {
     OllamaContext {

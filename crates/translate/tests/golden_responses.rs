@@ -13,6 +13,9 @@
 //!
 //! Re-bless with `UPDATE_EXPECT=1 cargo test -p codex-proxy-translate --test golden_responses`.
 
+#[path = "support/golden.rs"]
+mod golden_support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,66 +25,8 @@ use codex_proxy_translate::responses::{
     compact_request, images_error_body, images_request, passthrough_request, responses_error_body,
 };
 use codex_proxy_translate::{ErrorReply, ModelCatalog, RequestOptions};
+use golden_support::{check_file as check, pretty, root, sorted_files as files};
 use serde_json::{Value, json};
-
-fn root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
-fn updating() -> bool {
-    std::env::var_os("UPDATE_EXPECT").is_some()
-}
-
-/// Compare `actual` with the file at `path` (or write it with `UPDATE_EXPECT`).
-fn check(path: &Path, actual: &str) -> Option<String> {
-    match fs::read_to_string(path) {
-        Ok(expected) if expected == actual => None,
-        _ if updating() => {
-            fs::write(path, actual).expect("write golden file");
-            None
-        }
-        Ok(expected) => {
-            let line = expected
-                .lines()
-                .zip(actual.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(expected.lines().count().min(actual.lines().count()));
-            Some(format!(
-                "{}: differs from line {} (UPDATE_EXPECT=1 to bless)",
-                path.display(),
-                line + 1
-            ))
-        }
-        Err(_) => Some(format!(
-            "{}: missing (UPDATE_EXPECT=1 to bless)",
-            path.display()
-        )),
-    }
-}
-
-fn files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn pretty(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).expect("json");
-    s.push('\n');
-    s
-}
 
 fn reply_json(reply: &ErrorReply, body: Vec<u8>) -> Value {
     json!({
