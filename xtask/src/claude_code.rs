@@ -20,13 +20,14 @@
 //! answering the `Bash` call, and no request was repeated (Claude Code silently retries without
 //! streaming when it cannot parse our stream, which would show up as extra upstream calls).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
 
 use crate::clients::mint_jwt;
+use crate::npm_cli::NpmCli;
 use crate::project_root;
 
 /// The CLI version verified against the wire (shared/CLIENTS.md).
@@ -39,24 +40,18 @@ const TOOL_OUTPUT: &str = "hi-from-claude-tool";
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = project_root();
-    let Some(claude) = ensure_claude(&root)? else {
+    let Some(claude) = NpmCli {
+        suite: "claude-code",
+        prefix: "target/npm-claude",
+        bin: "claude",
+        package: CLAUDE_PACKAGE,
+        version: CLAUDE_VERSION,
+    }
+    .ensure(&root)?
+    else {
         return Ok(());
     };
-    crate::ci::cargo(
-        &[
-            "build",
-            "--locked",
-            "-p",
-            "codex-proxy-server",
-            "-p",
-            "codex-proxy-testkit",
-            "--bin",
-            "codex-proxy",
-            "--bin",
-            "codex-mock",
-        ],
-        &[],
-    )?;
+    crate::clients::build_debug_bins()?;
     let work = root.join("target/xtask-claude-code");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(work.join("data"))?;
@@ -209,38 +204,4 @@ fn check(work: &Path) -> anyhow::Result<()> {
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// The pinned CLI under target/npm-claude; `None` (after saying why) when npm is unreachable.
-fn ensure_claude(root: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let prefix = root.join("target/npm-claude");
-    let bin = prefix.join("node_modules/.bin/claude");
-    let installed = Command::new(&bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(CLAUDE_VERSION));
-    if installed {
-        return Ok(Some(bin));
-    }
-    let npm_works = Command::new("npm")
-        .args(["ping", "--fetch-timeout=15000", "--fetch-retries=0"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !npm_works {
-        println!(
-            "claude-code: SKIPPED: the npm registry is unreachable (`npm ping` failed), so {CLAUDE_PACKAGE} cannot be installed"
-        );
-        return Ok(None);
-    }
-    let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(CLAUDE_PACKAGE)
-        .status()
-        .context("running npm install")?;
-    if !status.success() {
-        bail!("npm install {CLAUDE_PACKAGE} failed ({status})");
-    }
-    Ok(Some(bin))
 }

@@ -27,18 +27,7 @@ pub(crate) const TEST_KEY: &str = "cpk-xtask-clients";
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = project_root();
-    crate::ci::cargo(
-        &[
-            "build",
-            "--locked",
-            "-p",
-            "codex-proxy-server",
-            "-p",
-            "codex-proxy-testkit",
-            "--bins",
-        ],
-        &[],
-    )?;
+    build_debug_bins()?;
     let python = ensure_venv(&root)?;
     let stack = Stack::start(
         &root.join("target/debug"),
@@ -79,6 +68,22 @@ pub(crate) fn run() -> anyhow::Result<()> {
         bail!("client suites failed ({status})");
     }
     Ok(())
+}
+
+/// Builds the debug `codex-proxy` and `codex-mock` the suites run.
+pub(crate) fn build_debug_bins() -> anyhow::Result<()> {
+    crate::ci::cargo(
+        &[
+            "build",
+            "--locked",
+            "-p",
+            "codex-proxy-server",
+            "-p",
+            "codex-proxy-testkit",
+            "--bins",
+        ],
+        &[],
+    )
 }
 
 /// Creates (once) the venv under target/ and installs the pinned SDKs; returns its python.

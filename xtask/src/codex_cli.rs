@@ -17,13 +17,14 @@
 //! HTTP model calls (one ends with the `function_call_output` for the `exec_command` call's
 //! `call_id`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
 
 use crate::clients::mint_jwt;
+use crate::npm_cli::NpmCli;
 use crate::project_root;
 
 /// The CLI version verified against the wire (shared/CLIENTS.md).
@@ -36,24 +37,18 @@ const TOOL_OUTPUT: &str = "hi-from-codex-tool";
 
 pub(crate) fn run() -> anyhow::Result<()> {
     let root = project_root();
-    let Some(codex) = ensure_codex(&root)? else {
+    let Some(codex) = NpmCli {
+        suite: "codex-cli",
+        prefix: "target/npm-codex",
+        bin: "codex",
+        package: CODEX_PACKAGE,
+        version: CODEX_VERSION,
+    }
+    .ensure(&root)?
+    else {
         return Ok(());
     };
-    crate::ci::cargo(
-        &[
-            "build",
-            "--locked",
-            "-p",
-            "codex-proxy-server",
-            "-p",
-            "codex-proxy-testkit",
-            "--bin",
-            "codex-proxy",
-            "--bin",
-            "codex-mock",
-        ],
-        &[],
-    )?;
+    crate::clients::build_debug_bins()?;
     let work = root.join("target/xtask-codex-cli");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(work.join("data"))?;
@@ -193,38 +188,4 @@ fn check(work: &Path) -> anyhow::Result<()> {
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// The pinned CLI under target/npm-codex; `None` (after saying why) when npm is unreachable.
-fn ensure_codex(root: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let prefix = root.join("target/npm-codex");
-    let bin = prefix.join("node_modules/.bin/codex");
-    let installed = Command::new(&bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(CODEX_VERSION));
-    if installed {
-        return Ok(Some(bin));
-    }
-    let npm_works = Command::new("npm")
-        .args(["ping", "--fetch-timeout=15000", "--fetch-retries=0"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !npm_works {
-        println!(
-            "codex-cli: SKIPPED: the npm registry is unreachable (`npm ping` failed), so {CODEX_PACKAGE} cannot be installed"
-        );
-        return Ok(None);
-    }
-    let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&prefix)
-        .arg(CODEX_PACKAGE)
-        .status()
-        .context("running npm install")?;
-    if !status.success() {
-        bail!("npm install {CODEX_PACKAGE} failed ({status})");
-    }
-    Ok(Some(bin))
 }

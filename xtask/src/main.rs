@@ -10,6 +10,7 @@ mod ci;
 mod claude_code;
 mod clients;
 mod codex_cli;
+mod npm_cli;
 mod procs;
 mod replay;
 mod soak;
